@@ -1,0 +1,273 @@
+#!/usr/bin/env node
+// Gatehouse proxy benchmark. One command (`npm run bench`), one run, three targets against the
+// same fake upstream: (a) the upstream directly, (b) Gatehouse with a real virtual key and every
+// policy it has on, (c) the Portkey gateway as a peer. Non-streaming and streaming.
+//
+// Pinning (2 cores): the load generator always runs on core 0 and the server under test on
+// core 1. For the direct baseline the fake upstream is the server under test (core 1); for the
+// gateways it moves to core 0 beside wrk, so the gateway has core 1 to itself.
+// CPU per request = the server process's CPU time (utime+stime from /proc) / requests served.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const ROUNDS = Number(args.get("rounds") ?? 3);
+const SAT_SECONDS = Number(args.get("seconds") ?? 8);
+const SINGLE_SECONDS = Number(args.get("single-seconds") ?? 5);
+const CONNECTIONS = Number(args.get("connections") ?? 50);
+const TTFB_SAMPLES = Number(args.get("ttfb-samples") ?? 400);
+const WITH_PORTKEY = args.get("portkey") !== "false";
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/gatehouse_bench";
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/6";
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+const children = [];
+function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+}
+process.on("exit", cleanup);
+process.on("SIGINT", () => process.exit(130));
+
+function log(line) {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+function run(cmd, argv, opts = {}) {
+  return execFileSync(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "inherit"], ...opts }).toString();
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function start(name, cmd, argv, env, core) {
+  const full = core === undefined ? [cmd, ...argv] : ["taskset", "-c", String(core), cmd, ...argv];
+  const child = spawn(full[0], full.slice(1), {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child.stderr.on("data", (d) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`[${name}] ${d}`);
+  });
+  children.push(child);
+  return child;
+}
+
+function pin(pid, core) {
+  execFileSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" });
+}
+
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function ensurePrereqs() {
+  if (!existsSync("/usr/bin/wrk")) {
+    if (process.getuid?.() === 0) {
+      log("installing wrk (Debian package)");
+      execFileSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"], { stdio: "inherit" });
+    } else {
+      throw new Error("wrk is needed: sudo apt-get install wrk (or brew install wrk)");
+    }
+  }
+  if (!existsSync(path.join(root, "node_modules"))) run("npm", ["install", "--no-fund", "--no-audit"]);
+  if (WITH_PORTKEY && !existsSync(path.join(here, "node_modules/@portkey-ai/gateway"))) {
+    log("installing the bench's own dependencies (Portkey gateway)");
+    run("npm", ["install", "--no-fund", "--no-audit", "--workspaces=false"], { cwd: here });
+  }
+  log("building the proxy and the fake provider");
+  run("npx", ["turbo", "run", "build", "--filter=@gatehouse/proxy", "--filter=@gatehouse/db"], {
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+  });
+  mkdirSync(path.join(here, ".build"), { recursive: true });
+  run("npx", [
+    "esbuild", "packages/testkit/src/cli.ts", "--bundle", "--platform=node", "--format=esm",
+    "--target=node20", `--outfile=${path.join(here, ".build/fake-provider.mjs")}`, "--log-level=warning",
+  ]);
+}
+
+async function wrk(url, body, headers, connections, seconds) {
+  const out = run("taskset", [
+    "-c", "0", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency",
+    "-s", path.join(here, "report.lua"), url,
+  ], { env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: headers } });
+  const line = out.split("\n").find((l) => l.startsWith("BENCH "));
+  return JSON.parse(line.slice(6));
+}
+
+function ttfb(url, body, headers) {
+  const out = run("taskset", ["-c", "0", process.execPath, path.join(here, "ttfb.mjs"), url, String(TTFB_SAMPLES)], {
+    env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: headers },
+  });
+  return JSON.parse(out.split("\n").find((l) => l.startsWith("TTFB ")).slice(5));
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main() {
+  ensurePrereqs();
+  const encryptionKeys = `bench:${randomBytes(32).toString("base64")}`;
+  const fakePort = await freePort();
+  const fakeUrl = `http://127.0.0.1:${fakePort}`;
+  const fake = start("fake", process.execPath, [path.join(here, ".build/fake-provider.mjs")], {
+    FAKE_PROVIDER_PORT: String(fakePort),
+    FAKE_PROVIDER_HOST: "127.0.0.1",
+  }, 1);
+  await waitFor(`${fakeUrl}/health`);
+
+  const dbEnv = { ...process.env, DATABASE_URL, REDIS_URL, GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys, FAKE_PROVIDER_URL: fakeUrl };
+  run("redis-cli", ["-u", REDIS_URL, "flushdb"]);
+  run("npm", ["run", "-s", "migrate", "-w", "@gatehouse/db"], { env: dbEnv });
+  const seedOut = run("npm", ["run", "-s", "seed", "-w", "@gatehouse/db"], { env: dbEnv });
+  const seed = JSON.parse(seedOut.slice(seedOut.indexOf("{")));
+  log(`seeded workspace ${seed.workspaceId}; virtual key ${seed.key.slice(0, 8)}…`);
+
+  const proxyPort = await freePort();
+  const proxy = start("proxy", process.execPath, ["apps/proxy/dist/main.js"], {
+    GATEHOUSE_PROXY_HOST: "127.0.0.1",
+    GATEHOUSE_PROXY_PORT: String(proxyPort),
+    REDIS_URL,
+    GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys,
+    NODE_ENV: "production",
+  }, 1);
+  await waitFor(`http://127.0.0.1:${proxyPort}/readyz`);
+
+  let portkey;
+  let portkeyPort;
+  if (WITH_PORTKEY) {
+    portkeyPort = await freePort();
+    portkey = start("portkey", process.execPath, [
+      path.join(here, "node_modules/@portkey-ai/gateway/build/start-server.js"), "--headless", `--port=${portkeyPort}`,
+    ], { NODE_ENV: "production" }, 1);
+    await waitFor(`http://127.0.0.1:${portkeyPort}/`);
+  }
+
+  const chat = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello to the benchmark." }], max_tokens: 16 };
+  const modes = {
+    json: JSON.stringify(chat),
+    stream: JSON.stringify({ ...chat, stream: true }),
+  };
+  const targets = {
+    direct: { url: `${fakeUrl}/v1/chat/completions`, headers: "Authorization: Bearer sk-fake-upstream\n", server: fake },
+    gatehouse: { url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, headers: `Authorization: Bearer ${seed.key}\n`, server: proxy },
+  };
+  if (portkey) {
+    targets.portkey = {
+      url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+      headers: `Authorization: Bearer sk-fake-upstream\nx-portkey-provider: openai\nx-portkey-custom-host: ${fakeUrl}/v1\n`,
+      server: portkey,
+    };
+  }
+
+  // sanity: every target answers 200 before measuring
+  for (const [name, t] of Object.entries(targets)) {
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: Object.fromEntries(t.headers.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]).concat([["content-type", "application/json"]])),
+      body: modes.json,
+    });
+    if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${await res.text()}`);
+  }
+
+  const results = {};
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [mode, body] of Object.entries(modes)) {
+      for (const [name, t] of Object.entries(targets)) {
+        pin(fake.pid, name === "direct" ? 1 : 0);
+        // warm-up
+        await wrk(t.url, body, t.headers, CONNECTIONS, 2);
+        const before = cpuTicks(t.server.pid);
+        const sat = await wrk(t.url, body, t.headers, CONNECTIONS, SAT_SECONDS);
+        const cpuUs = ((cpuTicks(t.server.pid) - before) / CLK_TCK) * 1e6;
+        const single = await wrk(t.url, body, t.headers, 1, SINGLE_SECONDS);
+        const entry = {
+          rps: sat.requests / (sat.durationUs / 1e6),
+          satP50: sat.p50,
+          satP99: sat.p99,
+          cpuPerReqUs: cpuUs / Math.max(1, sat.requests),
+          singleP50: single.p50,
+          singleP99: single.p99,
+          errors: sat.errors + sat.non2xx + single.errors + single.non2xx,
+        };
+        if (mode === "stream") {
+          const t1 = ttfb(t.url, body, t.headers);
+          entry.ttfbP50 = t1.p50;
+          entry.ttfbP99 = t1.p99;
+        }
+        ((results[mode] ??= {})[name] ??= []).push(entry);
+        log(`round ${round} ${mode} ${name}: ${Math.round(entry.rps)} rps, cpu ${entry.cpuPerReqUs.toFixed(1)} µs/req, 1-conn p50 ${entry.singleP50} µs${entry.ttfbP50 ? `, ttfb p50 ${entry.ttfbP50} µs` : ""}`);
+      }
+    }
+  }
+
+  const lines = [];
+  lines.push(`Gatehouse bench — ${new Date().toISOString()} — node ${process.version}, ${ROUNDS} rounds, medians; saturation ${CONNECTIONS} connections × ${SAT_SECONDS}s, single connection ${SINGLE_SECONDS}s; load generator on core 0, server under test on core 1`);
+  const summary = {};
+  for (const [mode, byTarget] of Object.entries(results)) {
+    for (const [name, entries] of Object.entries(byTarget)) {
+      const pick = (k) => (entries[0][k] === undefined ? undefined : median(entries.map((e) => e[k])));
+      const s = {
+        rps: pick("rps"), cpuPerReqUs: pick("cpuPerReqUs"), satP50: pick("satP50"), satP99: pick("satP99"),
+        singleP50: pick("singleP50"), singleP99: pick("singleP99"), ttfbP50: pick("ttfbP50"), ttfbP99: pick("ttfbP99"),
+        errors: entries.reduce((a, e) => a + e.errors, 0),
+      };
+      (summary[mode] ??= {})[name] = s;
+      lines.push(
+        `${mode.padEnd(6)} ${name.padEnd(9)} rps=${Math.round(s.rps)}  cpu/req=${s.cpuPerReqUs.toFixed(1)}µs  ` +
+          `sat p50=${s.satP50}µs p99=${s.satP99}µs  1-conn p50=${s.singleP50}µs p99=${s.singleP99}µs` +
+          (s.ttfbP50 !== undefined ? `  ttfb p50=${s.ttfbP50}µs p99=${s.ttfbP99}µs` : "") +
+          `  errors=${s.errors}`,
+      );
+    }
+    const d = summary[mode].direct;
+    for (const name of Object.keys(summary[mode]).filter((n) => n !== "direct")) {
+      const g = summary[mode][name];
+      lines.push(
+        `${mode.padEnd(6)} ${name.padEnd(9)} vs direct: added 1-conn p50 ${((g.singleP50 - d.singleP50) / 1000).toFixed(3)} ms` +
+          (g.ttfbP50 !== undefined ? `, added ttfb p50 ${((g.ttfbP50 - d.ttfbP50) / 1000).toFixed(3)} ms` : "") +
+          `, rps ratio ${(g.rps / d.rps).toFixed(2)}, cpu/req ${g.cpuPerReqUs.toFixed(1)} µs`,
+      );
+    }
+  }
+  const report = lines.join("\n");
+  console.log(report);
+  mkdirSync(path.join(here, "results"), { recursive: true });
+  writeFileSync(path.join(here, "results", `bench-${Date.now()}.json`), JSON.stringify({ summary, results }, null, 2));
+  cleanup();
+}
+
+main().catch((err) => {
+  console.error(`[bench] failed: ${err.message}`);
+  cleanup();
+  process.exit(1);
+});

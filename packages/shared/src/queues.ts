@@ -17,7 +17,8 @@ export const QueueName = {
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
-  usageEvent: "usage-event",
+  /** a batch of usage events: the proxy flushes its buffer every few ms, one job per flush */
+  usageBatch: "usage-batch",
   budgetAlert: "budget-alert",
   retention: "retention",
 } as const;
@@ -32,11 +33,16 @@ export const BudgetAlertJobSchema = z.object({
   budgetNanoUsd: z.number().int(),
 });
 
+/** Producers batch events to keep BullMQ's per-job cost off the hot path; the worker stays
+ * idempotent per event id, so a batch that is retried never counts an event twice. */
+export const UsageBatchJobSchema = z.object({ events: z.array(UsageEventSchema).min(1) });
+export type UsageBatchJob = z.infer<typeof UsageBatchJobSchema>;
+
 export const RetentionJobSchema = z.object({ workspaceId: z.string().nullable() });
 
 /** job name -> payload schema, per queue */
 export const JOB_SCHEMAS = {
-  [QueueName.usage]: { [JobName.usageEvent]: UsageEventSchema },
+  [QueueName.usage]: { [JobName.usageBatch]: UsageBatchJobSchema },
   [QueueName.alerts]: { [JobName.budgetAlert]: BudgetAlertJobSchema },
   [QueueName.maintenance]: { [JobName.retention]: RetentionJobSchema },
 } as const;

@@ -1,0 +1,38 @@
+import type { WireFormat } from "@gatehouse/shared";
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** subset of inputTokens served from the provider's prompt cache */
+  cachedInputTokens: number;
+}
+
+/**
+ * Turns an upstream SSE stream into the client's SSE stream, one upstream event at a time.
+ * Used both for translation (anthropic → openai, openai → anthropic) and for same-format
+ * pass-through where only usage needs watching (and, for OpenAI, the usage-only chunk may
+ * need hiding from a client that did not ask for it).
+ */
+export interface StreamTranslator {
+  /** One upstream SSE event (`event:` name if any, raw `data:` text). Returns the SSE text to
+   * write to the client for it; "" when nothing is to be written. */
+  push(event: string | undefined, data: string): string;
+  /** The upstream ended cleanly; returns the closing text (e.g. `data: [DONE]\n\n`). */
+  end(): string;
+  /** Client-format error event to write when the upstream fails mid-stream. */
+  error(message: string): string;
+  /** Usage seen so far (from usage events, else estimated from the deltas forwarded). */
+  usage(): TokenUsage;
+  /** True once the upstream signalled a complete answer (OpenAI finish_reason / [DONE],
+   * Anthropic message_stop). A stream that ends without it ended abnormally. */
+  readonly completed: boolean;
+}
+
+export interface StreamTranslatorOptions {
+  /** the model name to show the client (the alias it asked for) */
+  clientModel: string;
+  /** OpenAI clients: whether the client itself asked for stream_options.include_usage */
+  clientWantsUsage: boolean;
+}
+
+export type { WireFormat };

@@ -6,3 +6,5 @@ export * from "./redis-keys";
 export * from "./prices";
 export * from "./cost";
 export * from "./wire-errors";
+export * from "./budget-period";
+export * from "./latency-buckets";

@@ -1,0 +1,41 @@
+import { UnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
+import type { Pool } from "pg";
+import { JobName, QUEUE_PREFIX, QueueName, UsageBatchJobSchema } from "@gatehouse/shared";
+import { ingestUsageBatch } from "../usage/ingest";
+import type { WorkerMetrics } from "../metrics";
+
+/** Thin consumer: validate the job, hand the batch to the ingester, count what happened. */
+export function startUsageConsumer(opts: {
+  connection: ConnectionOptions;
+  pool: Pool;
+  concurrency: number;
+  metrics: WorkerMetrics;
+}): Worker {
+  const { pool, metrics } = opts;
+  return new Worker(
+    QueueName.usage,
+    async (job) => {
+      if (job.name !== JobName.usageBatch) throw new UnrecoverableError(`unknown job ${job.name}`);
+      const parsed = UsageBatchJobSchema.safeParse(job.data);
+      if (!parsed.success) {
+        metrics.invalidJobs++;
+        // A malformed batch will never become valid: fail it for good (kept for inspection).
+        throw new UnrecoverableError(`invalid usage batch: ${parsed.error.issues[0]?.message}`);
+      }
+      const result = await ingestUsageBatch(pool, parsed.data.events);
+      metrics.batches++;
+      metrics.eventsReceived += result.received;
+      metrics.eventsInserted += result.inserted;
+      metrics.lastBatchSize = result.received;
+      return result;
+    },
+    {
+      connection: opts.connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: opts.concurrency,
+      autorun: true,
+    },
+  ).on("failed", () => {
+    metrics.failedJobs++;
+  });
+}

@@ -1,0 +1,34 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { safeCallbackUrl } from "~/lib/safe-callback-url";
+import { signInErrorMessage } from "~/lib/sign-in-errors";
+import { getOAuthProviders, getServerAuthSession } from "~/server/auth";
+import { SignInForm } from "./sign-in-form";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = await searchParams;
+  const callbackUrl = safeCallbackUrl(params.callbackUrl);
+  if (await getServerAuthSession()) redirect(callbackUrl);
+
+  const errorCode = typeof params.error === "string" ? params.error : undefined;
+
+  return (
+    <div className="mx-auto w-full max-w-sm">
+      <h1 className="text-2xl font-bold tracking-tight text-slate-900">Sign in to Gatehouse</h1>
+      <p className="mt-2 text-sm text-slate-600">
+        Use the email and password of your Gatehouse account.
+      </p>
+      <div className="mt-6 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+        <SignInForm
+          callbackUrl={callbackUrl}
+          initialError={signInErrorMessage(errorCode)}
+          oauthProviders={getOAuthProviders()}
+        />
+      </div>
+    </div>
+  );
+}

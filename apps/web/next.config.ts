@@ -11,11 +11,6 @@ const config: NextConfig = {
   outputFileTracingRoot: path.join(here, "../.."),
   turbopack: {
     root: path.join(here, "../.."),
-    // @gatehouse/db's migration runner (re-exported by its index) locates its folder with
-    // `new URL("../prisma/migrations", import.meta.url)`, which Turbopack tries to bundle as
-    // an asset and cannot, a directory. The app never runs migrations, and the expression
-    // still evaluates to a path at runtime, so that one unresolvable reference is ignored.
-    ignoreIssue: [{ path: "**/packages/db/src/migrate.ts", title: /Module not found/ }],
   },
   // Workspace packages export TypeScript source; Next compiles them with the app.
   transpilePackages: ["@gatehouse/db", "@gatehouse/shared"],

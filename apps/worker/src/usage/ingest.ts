@@ -38,7 +38,8 @@ const rollupUpdate = (table: string) => `
  * One statement per batch, so a batch lands whole or not at all. Request logs are inserted with
  * ON CONFLICT DO NOTHING on the event id, and the rollups add up only the rows that statement
  * actually inserted: a batch delivered twice (a retried job, a crash between commit and ack)
- * never counts an event twice. Events of deleted workspaces are dropped.
+ * never counts an event twice. Events of deleted workspaces are dropped. Days are calendar days
+ * in the workspace's time zone, like its budget periods; hours are instants.
  */
 const INGEST_SQL = `
 WITH src AS (
@@ -69,9 +70,9 @@ payloads AS (
 ),
 daily AS (
   INSERT INTO usage_daily (workspace_id, day, key_id, model, prompt_version_id, ${rollupColumns})
-  SELECT workspace_id, (ts AT TIME ZONE 'UTC')::date, key_id, model, COALESCE(prompt_version_id, ''),
-    ${rollupAggregates}
-  FROM ins
+  SELECT ins.workspace_id, (ts AT TIME ZONE w.time_zone)::date, key_id, model,
+    COALESCE(prompt_version_id, ''), ${rollupAggregates}
+  FROM ins JOIN workspaces w ON w.id = ins.workspace_id
   GROUP BY 1, 2, 3, 4, 5
   ORDER BY 1, 2, 3, 4, 5
   ON CONFLICT (workspace_id, day, key_id, model, prompt_version_id) DO UPDATE SET ${rollupUpdate("usage_daily")}

@@ -1,0 +1,200 @@
+import {
+  encryptSecret,
+  generateVirtualKey,
+  hashVirtualKey,
+  parseEncryptionKeys,
+  secretHint,
+} from "@gatehouse/shared/server";
+import { compare, hash } from "bcryptjs";
+import type { PrismaClient, ProviderType } from "./generated/prisma/client";
+import { publishWorkspace, type RedisClient } from "./config/publish";
+import { syncModelPrices } from "./prices";
+
+export const DEMO_EMAIL = "demo@gatehouse.local";
+export const DEMO_PASSWORD = "gatehouse-demo";
+export const DEMO_WORKSPACE_SLUG = "demo";
+export const DEMO_KEY_NAME = "Demo key";
+const BCRYPT_COST = 12;
+
+export interface SeedDemoOptions {
+  /** base URL of the fake provider (@gatehouse/testkit), e.g. http://127.0.0.1:8789 */
+  fakeProviderUrl: string;
+  /** the demo key secret from an earlier seed; kept if it is still the demo key's secret */
+  demoKey?: string;
+  /** the API key stored in the demo credentials (the fake provider accepts any by default) */
+  providerApiKey?: string;
+  /** GATEHOUSE_ENCRYPTION_KEYS value; defaults to the environment variable */
+  encryptionKeys?: string;
+}
+
+export interface SeedDemoResult {
+  email: string;
+  password: string;
+  workspaceId: string;
+  keyId: string;
+  /** the demo virtual key secret (the one passed in, or a fresh one) */
+  key: string;
+}
+
+const DEMO_CREDENTIALS: ReadonlyArray<{ name: string; provider: ProviderType; path: string }> = [
+  { name: "Fake OpenAI", provider: "openai", path: "/v1" },
+  { name: "Fake Anthropic", provider: "anthropic", path: "" },
+];
+
+const DEMO_ROUTES: ReadonlyArray<{ alias: string; credential: string }> = [
+  { alias: "gpt-4o-mini", credential: "Fake OpenAI" },
+  { alias: "gpt-4o", credential: "Fake OpenAI" },
+  { alias: "text-embedding-3-small", credential: "Fake OpenAI" },
+  { alias: "claude-sonnet-4-5", credential: "Fake Anthropic" },
+  { alias: "claude-haiku-4-5", credential: "Fake Anthropic" },
+];
+
+/**
+ * Creates (or brings back to a known state) the demo account: user, workspace "Demo",
+ * credentials pointing at the local fake provider, model routes and a virtual key. Safe to
+ * run repeatedly: it never duplicates rows and keeps the user's other changes. Then syncs
+ * the price table and publishes the workspace to Redis.
+ */
+export async function seedDemo(
+  prisma: PrismaClient,
+  redis: RedisClient,
+  options: SeedDemoOptions,
+): Promise<SeedDemoResult> {
+  const keyring = parseEncryptionKeys(
+    options.encryptionKeys ?? process.env.GATEHOUSE_ENCRYPTION_KEYS,
+  );
+  const baseUrl = options.fakeProviderUrl.replace(/\/+$/, "");
+  const providerApiKey = options.providerApiKey ?? "sk-gatehouse-demo";
+
+  const existingUser = await prisma.user.findUnique({ where: { email: DEMO_EMAIL } });
+  const passwordOk =
+    existingUser?.passwordHash != null && (await compare(DEMO_PASSWORD, existingUser.passwordHash));
+  const passwordHash = passwordOk ? null : await hash(DEMO_PASSWORD, BCRYPT_COST);
+  const fresh = generateVirtualKey();
+
+  const seeded = await prisma.$transaction(async (tx) => {
+    const user = await tx.user.upsert({
+      where: { email: DEMO_EMAIL },
+      create: { email: DEMO_EMAIL, name: "Demo User", passwordHash },
+      update: passwordHash ? { passwordHash } : {},
+    });
+    const workspace = await tx.workspace.upsert({
+      where: { slug: DEMO_WORKSPACE_SLUG },
+      create: { name: "Demo", slug: DEMO_WORKSPACE_SLUG },
+      update: {},
+    });
+    await tx.membership.upsert({
+      where: { workspaceId_userId: { workspaceId: workspace.id, userId: user.id } },
+      create: { workspaceId: workspace.id, userId: user.id, role: "owner" },
+      update: { role: "owner" },
+    });
+
+    const credentialIds = new Map<string, string>();
+    for (const credential of DEMO_CREDENTIALS) {
+      const data = {
+        provider: credential.provider,
+        baseUrl: `${baseUrl}${credential.path}`,
+        secretHint: secretHint(providerApiKey),
+      };
+      const row = await tx.providerCredential.upsert({
+        where: { workspaceId_name: { workspaceId: workspace.id, name: credential.name } },
+        create: {
+          workspaceId: workspace.id,
+          name: credential.name,
+          createdById: user.id,
+          encryptedSecret: "",
+          ...data,
+        },
+        update: data,
+      });
+      // The AAD is the credential id (what the proxy decrypts with), known only now.
+      // Re-encrypted on every run: the keyring may have changed since the last seed.
+      await tx.providerCredential.update({
+        where: { id: row.id },
+        data: { encryptedSecret: encryptSecret(providerApiKey, keyring, row.id) },
+      });
+      credentialIds.set(credential.name, row.id);
+    }
+
+    for (const route of DEMO_ROUTES) {
+      const credentialId = credentialIds.get(route.credential);
+      if (!credentialId) throw new Error(`demo credential ${route.credential} missing`);
+      const row = await tx.modelRoute.upsert({
+        where: { workspaceId_alias: { workspaceId: workspace.id, alias: route.alias } },
+        create: {
+          workspaceId: workspace.id,
+          alias: route.alias,
+          description: "Served by the local fake provider",
+        },
+        update: {},
+      });
+      const deployment = await tx.modelDeployment.findFirst({
+        where: { routeId: row.id, credentialId, upstreamModel: route.alias },
+      });
+      if (!deployment) {
+        await tx.modelDeployment.create({
+          data: {
+            routeId: row.id,
+            workspaceId: workspace.id,
+            credentialId,
+            upstreamModel: route.alias,
+          },
+        });
+      } else if (!deployment.enabled || deployment.weight < 1) {
+        await tx.modelDeployment.update({
+          where: { id: deployment.id },
+          data: { enabled: true, weight: 1 },
+        });
+      }
+    }
+
+    // The demo key: keep the caller's secret if it still matches an active demo key,
+    // otherwise issue a fresh secret under the same key id (the old one stops working).
+    const key = await tx.virtualKey.findFirst({
+      where: { workspaceId: workspace.id, name: DEMO_KEY_NAME },
+      orderBy: { createdAt: "asc" },
+    });
+    const demoKey = options.demoKey;
+    if (
+      key?.status === "active" &&
+      demoKey !== undefined &&
+      hashVirtualKey(demoKey) === key.keyHash
+    ) {
+      return { user, workspace, keyId: key.id, secret: demoKey };
+    }
+    const rotated = {
+      keyHash: fresh.hash,
+      prefix: fresh.prefix,
+      status: "active" as const,
+      revokedAt: null,
+      expiresAt: null,
+      previousKeyHash: null,
+      previousKeyGraceUntil: null,
+    };
+    const row = key
+      ? await tx.virtualKey.update({
+          where: { id: key.id },
+          data: { ...rotated, rotatedAt: new Date() },
+        })
+      : await tx.virtualKey.create({
+          data: {
+            workspaceId: workspace.id,
+            name: DEMO_KEY_NAME,
+            createdById: user.id,
+            ...rotated,
+          },
+        });
+    return { user, workspace, keyId: row.id, secret: fresh.secret };
+  });
+
+  await syncModelPrices(prisma);
+  await publishWorkspace(prisma, redis, seeded.workspace.id);
+
+  return {
+    email: DEMO_EMAIL,
+    password: DEMO_PASSWORD,
+    workspaceId: seeded.workspace.id,
+    keyId: seeded.keyId,
+    key: seeded.secret,
+  };
+}

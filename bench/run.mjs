@@ -156,7 +156,7 @@ async function main() {
   const dbEnv = { ...process.env, DATABASE_URL, REDIS_URL, GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys, FAKE_PROVIDER_URL: fakeUrl };
   run("redis-cli", ["-u", REDIS_URL, "flushdb"]);
   run("npm", ["run", "-s", "migrate", "-w", "@gatehouse/db"], { env: dbEnv });
-  const seedOut = run("npm", ["run", "-s", "seed", "-w", "@gatehouse/db"], { env: dbEnv });
+  const seedOut = run("npm", ["run", "-s", "seed", "-w", "@gatehouse/db", "--", `--fake-provider-url=${fakeUrl}`], { env: dbEnv });
   const seed = JSON.parse(seedOut.slice(seedOut.indexOf("{")));
   log(`seeded workspace ${seed.workspaceId}; virtual key ${seed.key.slice(0, 8)}…`);
 

@@ -16,13 +16,21 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [name, ...value] = a.replace(/^--/, "").split("=");
+    return [name, value.join("=")];
+  }),
+);
 const ROUNDS = Number(args.get("rounds") ?? 3);
 const SAT_SECONDS = Number(args.get("seconds") ?? 8);
 const SINGLE_SECONDS = Number(args.get("single-seconds") ?? 5);
 const CONNECTIONS = Number(args.get("connections") ?? 50);
 const TTFB_SAMPLES = Number(args.get("ttfb-samples") ?? 400);
-const WITH_PORTKEY = args.get("portkey") !== "false";
+const ONLY = args.get("only")?.split(",");
+const WITH_PORTKEY = args.get("portkey") !== "false" && (!ONLY || ONLY.includes("portkey"));
+// e.g. --proxy-node-args="--cpu-prof --cpu-prof-dir=bench/results" to profile the proxy
+const PROXY_NODE_ARGS = (args.get("proxy-node-args") ?? "").split(" ").filter(Boolean);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/gatehouse_bench";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/6";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -30,6 +38,16 @@ const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) |
 const children = [];
 function cleanup() {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+}
+// SIGTERM lets the proxy write its --cpu-prof profile before exiting.
+async function stopAll() {
+  await Promise.all(
+    children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => {
+      c.once("exit", resolve);
+      c.kill("SIGTERM");
+      setTimeout(resolve, 5000);
+    })),
+  );
 }
 process.on("exit", cleanup);
 process.on("SIGINT", () => process.exit(130));
@@ -161,7 +179,7 @@ async function main() {
   log(`seeded workspace ${seed.workspaceId}; virtual key ${seed.key.slice(0, 8)}…`);
 
   const proxyPort = await freePort();
-  const proxy = start("proxy", process.execPath, ["apps/proxy/dist/main.js"], {
+  const proxy = start("proxy", process.execPath, [...PROXY_NODE_ARGS, "apps/proxy/dist/main.js"], {
     GATEHOUSE_PROXY_HOST: "127.0.0.1",
     GATEHOUSE_PROXY_PORT: String(proxyPort),
     REDIS_URL,
@@ -211,6 +229,7 @@ async function main() {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [mode, body] of Object.entries(modes)) {
       for (const [name, t] of Object.entries(targets)) {
+        if (ONLY && !ONLY.includes(name)) continue;
         pin(fake.pid, name === "direct" ? 1 : 0);
         // warm-up
         await wrk(t.url, body, t.headers, CONNECTIONS, 2);
@@ -259,7 +278,7 @@ async function main() {
       );
     }
     const d = summary[mode].direct;
-    for (const name of Object.keys(summary[mode]).filter((n) => n !== "direct")) {
+    for (const name of Object.keys(summary[mode]).filter((n) => n !== "direct" && d)) {
       const g = summary[mode][name];
       lines.push(
         `${mode.padEnd(6)} ${name.padEnd(9)} vs direct: added 1-conn p50 ${((g.singleP50 - d.singleP50) / 1000).toFixed(3)} ms` +
@@ -272,7 +291,7 @@ async function main() {
   console.log(report);
   mkdirSync(path.join(here, "results"), { recursive: true });
   writeFileSync(path.join(here, "results", `bench-${Date.now()}.json`), JSON.stringify({ summary, results }, null, 2));
-  cleanup();
+  await stopAll();
 }
 
 main().catch((err) => {

@@ -1,0 +1,77 @@
+import { startApp } from "./app";
+import { EnvError, loadEnv, type Env } from "./env";
+import { createLogger } from "./log";
+
+/**
+ * Boot: env → Redis connections → config store → usage emitter → server. SIGTERM/SIGINT stop
+ * accepting, let in-flight requests finish (up to 25 s), flush the usage buffer, close Redis.
+ */
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = createLogger(env.GATEHOUSE_LOG_LEVEL);
+
+  let app;
+  try {
+    app = await startApp({
+      redisUrl: env.REDIS_URL,
+      encryptionKeys: env.GATEHOUSE_ENCRYPTION_KEYS,
+      cacheSize: env.GATEHOUSE_CONFIG_CACHE_SIZE,
+      usageBufferMax: env.GATEHOUSE_USAGE_BUFFER_MAX,
+      settings: {
+        maxBodyBytes: env.GATEHOUSE_MAX_BODY_BYTES,
+        upstreamHeadersTimeoutMs: env.GATEHOUSE_UPSTREAM_HEADERS_TIMEOUT_MS,
+        upstreamBodyTimeoutMs: env.GATEHOUSE_UPSTREAM_BODY_TIMEOUT_MS,
+        defaultMaxTokens: env.GATEHOUSE_DEFAULT_MAX_TOKENS,
+        accessLog: env.GATEHOUSE_ACCESS_LOG,
+      },
+      log,
+    });
+  } catch (error) {
+    // configuration problems (bad encryption keys, Redis unreachable) are reported plainly
+    process.stderr.write(
+      `gatehouse proxy cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+
+  const { url } = await app.proxy.listen(env.GATEHOUSE_PROXY_PORT, env.GATEHOUSE_PROXY_HOST);
+  log.info("gatehouse proxy listening", {
+    url,
+    host: env.GATEHOUSE_PROXY_HOST,
+    port: env.GATEHOUSE_PROXY_PORT,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn("second signal: exiting now", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info("shutting down", { signal, inFlight: app.proxy.inFlight });
+    app.close(25_000).then(
+      () => {
+        log.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error("unclean shutdown", { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("unhandledRejection", (error) => log.error("unhandled rejection", { error }));
+}
+
+void main();

@@ -1,0 +1,295 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { WireFormat } from "@gatehouse/shared";
+import type { Dispatcher } from "undici";
+import { errorBody, GatewayError } from "./errors";
+import { createLogger, type Logger } from "./log";
+import { endpointIndex, ProxyMetrics } from "./metrics";
+import {
+  ClientGoneError,
+  RequestContext,
+  type EndpointSpec,
+  type ProxyServices,
+  type ProxySettings,
+} from "./pipeline";
+import type { ConfigSource } from "./pipeline/context";
+import { MODELS_ANTHROPIC, MODELS_OPENAI, POST_ROUTES } from "./routes";
+import { JSON_TYPE, sendError } from "./http/send";
+import { nextRequestId, safeClientRequestId } from "./request-id";
+import { createUpstreamAgent } from "./upstream/agent";
+import { buildUsageEvent } from "./usage/build-event";
+import type { UsageSink } from "./usage/emitter";
+
+export interface ProxyOptions {
+  config: ConfigSource;
+  usage: UsageSink;
+  settings?: Partial<ProxySettings>;
+  /** defaults to a new Agent built from the settings' timeouts */
+  agent?: Dispatcher;
+  metrics?: ProxyMetrics;
+  log?: Logger;
+}
+
+export interface Proxy {
+  readonly server: Server;
+  readonly metrics: ProxyMetrics;
+  listen(port: number, host?: string): Promise<{ url: string }>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish until the deadline, then cuts
+   * what is left. Does not touch the config store or the usage sink (their owner closes them).
+   */
+  close(deadlineMs?: number): Promise<void>;
+  /** requests being handled */
+  readonly inFlight: number;
+}
+
+export const DEFAULT_SETTINGS: ProxySettings = {
+  maxBodyBytes: 20 * 1024 * 1024,
+  upstreamHeadersTimeoutMs: 120_000,
+  upstreamBodyTimeoutMs: 300_000,
+  defaultMaxTokens: 4096,
+  accessLog: false,
+};
+
+const HEALTH_INDEX = endpointIndex("health");
+const OTHER_INDEX = endpointIndex("other");
+
+/**
+ * The proxy's HTTP server: plain node:http, one ordered pipeline per endpoint, errors mapped to
+ * the client's wire format in one place, a usage event per authenticated request.
+ */
+export function createProxy(options: ProxyOptions): Proxy {
+  const settings: ProxySettings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const metrics = options.metrics ?? new ProxyMetrics();
+  const log = options.log ?? createLogger("info");
+  const ownAgent = options.agent === undefined;
+  const agent =
+    options.agent ??
+    createUpstreamAgent({
+      headersTimeoutMs: settings.upstreamHeadersTimeoutMs,
+      bodyTimeoutMs: settings.upstreamBodyTimeoutMs,
+    });
+  const services: ProxyServices = {
+    settings,
+    config: options.config,
+    usage: options.usage,
+    agent,
+    metrics,
+    log,
+  };
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  const finish = (ctx: RequestContext) => {
+    inFlight--;
+    metrics.inFlight = inFlight;
+    const latencyMs = performance.now() - ctx.t0;
+    if (ctx.status === 0) ctx.status = ctx.clientAborted ? 499 : ctx.res.statusCode;
+    metrics.countRequest(ctx.spec.metricIndex, ctx.status);
+    metrics.requestDuration.observe(latencyMs / 1000);
+    if (ctx.ttfbMs !== null) metrics.ttfb.observe(ctx.ttfbMs / 1000);
+    if (ctx.errorType !== null) metrics.countError(ctx.errorType);
+    if (ctx.key !== null && ctx.spec.endpoint !== null) {
+      try {
+        services.usage.push(buildUsageEvent(ctx, latencyMs));
+      } catch (error) {
+        log.error("cannot build usage event", { requestId: ctx.id, error });
+      }
+    }
+    if (settings.accessLog) {
+      log.info("request", {
+        requestId: ctx.requestId,
+        method: ctx.req.method,
+        path: ctx.req.url,
+        status: ctx.status,
+        latencyMs: Math.round(latencyMs * 100) / 100,
+        errorType: ctx.errorType,
+        clientAborted: ctx.clientAborted,
+      });
+    }
+    if (inFlight === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  };
+
+  const fail = (ctx: RequestContext, error: unknown) => {
+    if (error instanceof ClientGoneError || ctx.clientAborted) {
+      ctx.clientAborted = true;
+      if (!ctx.res.headersSent) ctx.res.destroy();
+      return;
+    }
+    let gatewayError: GatewayError;
+    if (error instanceof GatewayError) {
+      gatewayError = error;
+    } else {
+      log.error("unexpected error", { requestId: ctx.id, path: ctx.req.url, error });
+      gatewayError = new GatewayError(
+        "internal",
+        "The gateway hit an unexpected error; it has been logged.",
+      );
+    }
+    if (ctx.res.headersSent) {
+      // mid-response: never make a broken answer look complete
+      ctx.status ||= gatewayError.status;
+      ctx.errorType = gatewayError.type;
+      ctx.res.destroy();
+      return;
+    }
+    sendError(ctx, gatewayError);
+  };
+
+  const run = async (ctx: RequestContext) => {
+    const stages = ctx.spec.stages;
+    for (let i = 0; i < stages.length; i++) {
+      const pending = stages[i]!(ctx);
+      if (pending !== undefined) await pending;
+      if (ctx.done) return;
+    }
+  };
+
+  const handleModelRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpoint: EndpointSpec,
+    t0: number,
+  ) => {
+    const id = nextRequestId();
+    const requestId = safeClientRequestId(req.headers["x-request-id"]) ?? id;
+    inFlight++;
+    metrics.inFlight = inFlight;
+    const ctx = new RequestContext(services, endpoint, req, res, id, requestId, Date.now(), t0);
+    res.once("close", () => {
+      if (!res.writableFinished) {
+        ctx.clientAborted = true;
+        ctx.abort?.abort();
+      }
+      if (ctx.closeConnection) req.socket.destroy();
+    });
+    run(ctx).then(
+      () => finish(ctx),
+      (error: unknown) => {
+        fail(ctx, error);
+        finish(ctx);
+      },
+    );
+  };
+
+  const simple = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    contentType: string,
+    body: string,
+    metricIndex: number,
+  ) => {
+    const requestId = safeClientRequestId(req.headers["x-request-id"]) ?? nextRequestId();
+    res.writeHead(status, {
+      "content-type": contentType,
+      "content-length": Buffer.byteLength(body),
+      "x-request-id": requestId,
+    });
+    res.end(body);
+    metrics.countRequest(metricIndex, status);
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = req.method;
+
+    if (method === "POST") {
+      const endpoint = POST_ROUTES.get(path);
+      if (endpoint !== undefined) return handleModelRequest(req, res, endpoint, t0);
+    } else if (method === "GET" || method === "HEAD") {
+      if (path === "/v1/models" || path.startsWith("/v1/models/")) {
+        const models =
+          req.headers["anthropic-version"] !== undefined ? MODELS_ANTHROPIC : MODELS_OPENAI;
+        return handleModelRequest(req, res, models, t0);
+      }
+      switch (path) {
+        case "/healthz":
+          return simple(req, res, 200, JSON_TYPE, '{"status":"ok"}', HEALTH_INDEX);
+        case "/readyz": {
+          const ready = services.config.ready && !closing;
+          return simple(
+            req,
+            res,
+            ready ? 200 : 503,
+            JSON_TYPE,
+            JSON.stringify({
+              status: ready ? "ready" : "not_ready",
+              config: services.config.ready,
+              shuttingDown: closing,
+            }),
+            HEALTH_INDEX,
+          );
+        }
+        case "/metrics":
+          return simple(
+            req,
+            res,
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            metrics.render(),
+            HEALTH_INDEX,
+          );
+      }
+    }
+    // drain whatever body came with it so the connection stays usable
+    req.resume();
+    const format: WireFormat = path.startsWith("/v1/messages") ? "anthropic" : "openai";
+    simple(
+      req,
+      res,
+      404,
+      JSON_TYPE,
+      errorBody(format, "not_found", `Unknown route: ${method} ${path}`, null),
+      OTHER_INDEX,
+    );
+    metrics.countError("not_found");
+  };
+
+  // keep-alive longer than common load-balancer idle timeouts (60 s), so the proxy is not the
+  // side that closes a connection a balancer is about to reuse
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, handler);
+  let closing = false;
+
+  return {
+    server,
+    metrics,
+    get inFlight() {
+      return inFlight;
+    },
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve({
+            url: `http://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${address.port}`,
+          });
+        });
+      });
+    },
+    async close(deadlineMs = 10_000) {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => idleWaiters.push(resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await closed;
+      if (ownAgent) await (agent as Dispatcher).close().catch(() => undefined);
+    },
+  };
+}

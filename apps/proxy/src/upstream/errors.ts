@@ -1,0 +1,61 @@
+import type { GatewayErrorType } from "@gatehouse/shared";
+
+export interface UpstreamFailure {
+  type: GatewayErrorType | "client_aborted";
+  message: string;
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_DESTROYED",
+]);
+
+/**
+ * Classifies a failed upstream call. Messages are our own words: undici's can carry the
+ * upstream address, never a key, but a client has no use for either.
+ */
+export function classifyUpstreamError(
+  error: unknown,
+  provider: string,
+  aborted: boolean,
+): UpstreamFailure {
+  if (aborted) return { type: "client_aborted", message: "the client closed the connection" };
+  const code = errorCode(error);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return {
+      type: "upstream_timeout",
+      message: `The upstream provider (${provider}) did not answer in time.`,
+    };
+  }
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+    return {
+      type: "upstream_unreachable",
+      message: `The upstream provider (${provider}) could not be reached.`,
+    };
+  }
+  return {
+    type: "upstream_error",
+    message: `The call to the upstream provider (${provider}) failed.`,
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

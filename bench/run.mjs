@@ -188,6 +188,10 @@ async function main() {
   }, 1);
   await waitFor(`http://127.0.0.1:${proxyPort}/readyz`);
 
+  const naivePort = await freePort();
+  const naive = start("naive", process.execPath, [path.join(here, "naive-proxy.mjs"), String(naivePort), fakeUrl], {}, 1);
+  await waitFor(`http://127.0.0.1:${naivePort}/health`);
+
   let portkey;
   let portkeyPort;
   if (WITH_PORTKEY) {
@@ -205,6 +209,7 @@ async function main() {
   };
   const targets = {
     direct: { url: `${fakeUrl}/v1/chat/completions`, headers: "Authorization: Bearer sk-fake-upstream\n", server: fake },
+    naive: { url: `http://127.0.0.1:${naivePort}/v1/chat/completions`, headers: "", server: naive },
     gatehouse: { url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, headers: `Authorization: Bearer ${seed.key}\n`, server: proxy },
   };
   if (portkey) {

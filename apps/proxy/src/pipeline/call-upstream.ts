@@ -1,10 +1,11 @@
 import { GatewayError } from "../errors";
-import { UpstreamAbort } from "../upstream/abort";
+import { UpstreamCall } from "../upstream/call";
 import { classifyUpstreamError } from "../upstream/errors";
 import type { RequestContext } from "./context";
 
 /**
- * Sends the planned request through the shared undici Agent and records the attempt. Resolves
+ * Sends the planned request through the shared undici Agent (raw dispatch, see UpstreamCall)
+ * and records the attempt. Resolves
  * once the response headers arrived; the body is left to `respond`. Connection failures and
  * timeouts become 502/504; the client leaving aborts the call.
  */
@@ -23,8 +24,8 @@ export async function callUpstream(ctx: RequestContext): Promise<void> {
     // client-chosen beta features travel with its (Anthropic-format) request
     headers = { ...headers, "anthropic-beta": Array.isArray(beta) ? beta.join(",") : beta };
   }
-  const abort = new UpstreamAbort();
-  ctx.abort = abort;
+  const call = new UpstreamCall();
+  ctx.abort = call;
   const startedAt = Date.now();
   const t = performance.now();
   const attempt = {
@@ -39,24 +40,27 @@ export async function callUpstream(ctx: RequestContext): Promise<void> {
   };
   ctx.attempts.push(attempt);
   try {
-    const response = await ctx.services.agent.request({
-      origin: target.origin,
-      path: target.path,
-      method: "POST",
-      headers,
-      body: plan.body,
-      signal: abort,
-      headersTimeout: settings.upstreamHeadersTimeoutMs,
-      bodyTimeout: settings.upstreamBodyTimeoutMs,
-    });
+    ctx.services.agent.dispatch(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: "POST",
+        headers,
+        body: plan.body,
+        headersTimeout: settings.upstreamHeadersTimeoutMs,
+        bodyTimeout: settings.upstreamBodyTimeoutMs,
+      },
+      call,
+    );
+    await call.headersReceived;
     attempt.latencyMs = performance.now() - t;
-    attempt.status = response.statusCode;
-    if (response.statusCode >= 400) attempt.errorType = "upstream_error";
+    attempt.status = call.statusCode;
+    if (call.statusCode >= 400) attempt.errorType = "upstream_error";
     ctx.services.metrics.upstreamDuration.observe(attempt.latencyMs / 1000);
-    ctx.upstreamResponse = response;
+    ctx.upstreamResponse = call;
   } catch (error) {
     attempt.latencyMs = performance.now() - t;
-    const failure = classifyUpstreamError(error, ctx.adapter!.type, abort.aborted);
+    const failure = classifyUpstreamError(error, ctx.adapter!.type, call.aborted);
     attempt.errorType = failure.type;
     if (failure.type === "client_aborted") {
       ctx.clientAborted = true;

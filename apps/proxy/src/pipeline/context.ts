@@ -5,7 +5,7 @@ import type { KeyEntry, RoutePlan, WorkspaceEntry, DeploymentPlan } from "../con
 import type { Logger } from "../log";
 import type { EndpointLabel, ProxyMetrics } from "../metrics";
 import type { ProviderAdapter } from "../providers/types";
-import type { UpstreamAbort } from "../upstream/abort";
+import type { UpstreamCall } from "../upstream/call";
 import type { TokenUsage } from "../translate/types";
 import type { UsageSink } from "../usage/emitter";
 
@@ -115,9 +115,9 @@ export class RequestContext {
   upstream: UpstreamPlan | null = null;
   /** one per upstream call; retries and fallbacks append */
   readonly attempts: UpstreamAttempt[] = [];
-  upstreamResponse: Dispatcher.ResponseData | null = null;
+  upstreamResponse: UpstreamCall | null = null;
   /** aborts the upstream call when the client goes away */
-  abort: UpstreamAbort | null = null;
+  abort: UpstreamCall | null = null;
 
   usage: TokenUsage = ZERO_USAGE;
   status = 0;

@@ -1,5 +1,4 @@
 import type { Endpoint } from "@gatehouse/shared";
-import type { Dispatcher } from "undici";
 import { GatewayError } from "../errors";
 import { JSON_TYPE, markFirstByte, sendBody } from "../http/send";
 import {
@@ -14,6 +13,7 @@ import {
   usageFromOpenaiUsage,
 } from "../translate";
 import type { TokenUsage } from "../translate/types";
+import type { UpstreamCall } from "../upstream/call";
 import { classifyUpstreamError } from "../upstream/errors";
 import { sliceUsage } from "../usage/usage-slice";
 import { ZERO_USAGE, type RequestContext } from "./context";
@@ -50,12 +50,9 @@ export function respond(ctx: RequestContext): Promise<void> {
   return relayJson(ctx, upstream);
 }
 
-async function readUpstreamBody(
-  ctx: RequestContext,
-  upstream: Dispatcher.ResponseData,
-): Promise<Buffer> {
+async function readUpstreamBody(ctx: RequestContext, upstream: UpstreamCall): Promise<Buffer> {
   try {
-    return Buffer.from(await upstream.body.arrayBuffer());
+    return await upstream.readAll();
   } catch (error) {
     const failure = classifyUpstreamError(error, ctx.adapter!.type, ctx.abort?.aborted ?? false);
     const attempt = ctx.attempts[ctx.attempts.length - 1];
@@ -65,10 +62,7 @@ async function readUpstreamBody(
   }
 }
 
-async function relayUpstreamError(
-  ctx: RequestContext,
-  upstream: Dispatcher.ResponseData,
-): Promise<void> {
+async function relayUpstreamError(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
   const raw = await readUpstreamBody(ctx, upstream);
   const status = upstream.statusCode;
   const body = translateErrorBody(
@@ -77,7 +71,7 @@ async function relayUpstreamError(
     status,
     raw.toString("utf8"),
   );
-  const retryAfter = upstream.headers["retry-after"];
+  const retryAfter = upstream.header("retry-after");
   ctx.errorType = "upstream_error";
   if (ctx.workspace!.snapshot.payloadLogging) ctx.responseText = body;
   sendBody(
@@ -89,7 +83,7 @@ async function relayUpstreamError(
   );
 }
 
-async function relayJson(ctx: RequestContext, upstream: Dispatcher.ResponseData): Promise<void> {
+async function relayJson(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
   const raw = await readUpstreamBody(ctx, upstream);
   const plan = ctx.upstream!;
   let out: string | Buffer;
@@ -119,7 +113,7 @@ async function relayJson(ctx: RequestContext, upstream: Dispatcher.ResponseData)
       PAYLOAD_LOG_MAX_CHARS,
     );
   }
-  const contentType = upstream.headers["content-type"];
+  const contentType = upstream.header("content-type");
   sendBody(
     ctx,
     upstream.statusCode,
@@ -169,10 +163,9 @@ function passthroughUsage(format: string, endpoint: Endpoint, raw: Buffer): Toke
  * early gets the translator's error event, never a clean end; a client that leaves aborts the
  * upstream call and keeps the usage seen so far.
  */
-function relayStream(ctx: RequestContext, upstream: Dispatcher.ResponseData): Promise<void> {
+function relayStream(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
   const plan = ctx.upstream!;
   const res = ctx.res;
-  const body = upstream.body;
   const translator = createStreamTranslator(ctx.clientFormat, plan.format, ctx.spec.endpoint!, {
     clientModel: ctx.model,
     clientWantsUsage: ctx.clientWantsUsage,
@@ -196,19 +189,15 @@ function relayStream(ctx: RequestContext, upstream: Dispatcher.ResponseData): Pr
       if (logPayload && logged.length < PAYLOAD_LOG_MAX_CHARS)
         logged += text.slice(0, PAYLOAD_LOG_MAX_CHARS - logged.length);
       if (!res.write(text)) {
-        body.pause();
+        upstream.pause();
         res.once("drain", onDrain);
       }
     };
-    const onDrain = () => body.resume();
+    const onDrain = () => upstream.resume();
 
     const settle = (tail: string, errorType: string | null) => {
       if (settled) return;
       settled = true;
-      body.off("data", onData);
-      body.off("end", onEnd);
-      body.off("error", onError);
-      body.off("close", onClose);
       res.off("drain", onDrain);
       ctx.usage = translator.usage();
       if (errorType !== null) {
@@ -225,6 +214,7 @@ function relayStream(ctx: RequestContext, upstream: Dispatcher.ResponseData): Pr
     };
 
     const onData = (chunk: Buffer) => {
+      if (settled) return;
       splitter.feed(chunk);
       if (pending !== "") {
         const out = pending;
@@ -260,14 +250,6 @@ function relayStream(ctx: RequestContext, upstream: Dispatcher.ResponseData): Pr
       pending = "";
       settle(rest + translator.error(failure.message), failure.type);
     };
-    // a body destroyed without an error event (e.g. aborted after it ended reading)
-    const onClose = () => {
-      if (!settled) onError(new Error("upstream body closed"));
-    };
-
-    body.on("data", onData);
-    body.on("end", onEnd);
-    body.on("error", onError);
-    body.on("close", onClose);
+    upstream.pipe({ data: onData, end: onEnd, error: onError });
   });
 }

@@ -105,6 +105,19 @@ function cpuTicks(pid) {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
+// A gateway that fell behind (Portkey's p99 runs into seconds) keeps working after wrk stops,
+// on the core the next target is measured on: wait until every server is idle first.
+async function quiesce(pids, maxMs = 15_000) {
+  const deadline = Date.now() + maxMs;
+  let last = pids.map(cpuTicks);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = pids.map(cpuTicks);
+    if (now.every((ticks, i) => ticks - last[i] <= 1)) return;
+    last = now;
+  }
+}
+
 function ensurePrereqs() {
   if (!existsSync("/usr/bin/wrk")) {
     if (process.getuid?.() === 0) {
@@ -236,8 +249,10 @@ async function main() {
       for (const [name, t] of Object.entries(targets)) {
         if (ONLY && !ONLY.includes(name)) continue;
         pin(fake.pid, name === "direct" ? 1 : 0);
+        await quiesce(Object.values(targets).map((x) => x.server.pid));
         // warm-up
         await wrk(t.url, body, t.headers, CONNECTIONS, 2);
+        await quiesce(Object.values(targets).map((x) => x.server.pid));
         const before = cpuTicks(t.server.pid);
         const sat = await wrk(t.url, body, t.headers, CONNECTIONS, SAT_SECONDS);
         const cpuUs = ((cpuTicks(t.server.pid) - before) / CLK_TCK) * 1e6;

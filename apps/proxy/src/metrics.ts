@@ -2,19 +2,9 @@
  * A tiny Prometheus registry for the proxy. Label sets are fixed and known up front, so every
  * increment is an array index bump: no maps, strings or allocations on the hot path.
  */
-import { GatewayErrorTypes, type GatewayErrorType } from "@gatehouse/shared";
+import { EndpointSchema, GatewayErrorTypes, type GatewayErrorType } from "@gatehouse/shared";
 
-export const ENDPOINT_LABELS = [
-  "chat.completions",
-  "completions",
-  "embeddings",
-  "responses",
-  "messages",
-  "messages.count_tokens",
-  "models",
-  "health",
-  "other",
-] as const;
+export const ENDPOINT_LABELS = [...EndpointSchema.options, "models", "health", "other"] as const;
 export type EndpointLabel = (typeof ENDPOINT_LABELS)[number];
 const ENDPOINT_INDEX = new Map<string, number>(ENDPOINT_LABELS.map((e, i) => [e, i]));
 export function endpointIndex(label: EndpointLabel): number {

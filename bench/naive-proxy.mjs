@@ -16,7 +16,9 @@ http
         body: req,
         dispatcher: agent,
       });
-      res.writeHead(upstreamRes.statusCode, { "content-type": upstreamRes.headers["content-type"] });
+      res.writeHead(upstreamRes.statusCode, {
+        "content-type": upstreamRes.headers["content-type"],
+      });
       for await (const chunk of upstreamRes.body) res.write(chunk);
       res.end();
     } catch {

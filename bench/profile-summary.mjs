@@ -14,7 +14,9 @@ const byFn = new Map();
 const byFile = new Map();
 for (const [id, us] of self) {
   const { callFrame } = byId.get(id);
-  const url = callFrame.url.replace(/^.*node_modules\//, "nm:").replace(/^file:\/\/.*\/apps\//, "apps/");
+  const url = callFrame.url
+    .replace(/^.*node_modules\//, "nm:")
+    .replace(/^file:\/\/.*\/apps\//, "apps/");
   const fn = `${callFrame.functionName || "(anon)"} ${url}:${callFrame.lineNumber + 1}`;
   byFn.set(fn, (byFn.get(fn) ?? 0) + us);
   const f = url || callFrame.functionName;

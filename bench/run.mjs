@@ -31,7 +31,8 @@ const ONLY = args.get("only")?.split(",");
 const WITH_PORTKEY = args.get("portkey") !== "false" && (!ONLY || ONLY.includes("portkey"));
 // e.g. --proxy-node-args="--cpu-prof --cpu-prof-dir=bench/results" to profile the proxy
 const PROXY_NODE_ARGS = (args.get("proxy-node-args") ?? "").split(" ").filter(Boolean);
-const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/gatehouse_bench";
+const DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/gatehouse_bench";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/6";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 
@@ -42,11 +43,16 @@ function cleanup() {
 // SIGTERM lets the proxy write its --cpu-prof profile before exiting.
 async function stopAll() {
   await Promise.all(
-    children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => {
-      c.once("exit", resolve);
-      c.kill("SIGTERM");
-      setTimeout(resolve, 5000);
-    })),
+    children
+      .filter((c) => c.exitCode === null)
+      .map(
+        (c) =>
+          new Promise((resolve) => {
+            c.once("exit", resolve);
+            c.kill("SIGTERM");
+            setTimeout(resolve, 5000);
+          }),
+      ),
   );
 }
 process.on("exit", cleanup);
@@ -57,7 +63,11 @@ function log(line) {
 }
 
 function run(cmd, argv, opts = {}) {
-  return execFileSync(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "inherit"], ...opts }).toString();
+  return execFileSync(cmd, argv, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    ...opts,
+  }).toString();
 }
 
 function freePort() {
@@ -75,7 +85,9 @@ async function waitFor(url, timeoutMs = 30_000) {
     try {
       const res = await fetch(url);
       if (res.status < 500) return;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
@@ -122,12 +134,17 @@ function ensurePrereqs() {
   if (!existsSync("/usr/bin/wrk")) {
     if (process.getuid?.() === 0) {
       log("installing wrk (Debian package)");
-      execFileSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"], { stdio: "inherit" });
+      execFileSync(
+        "sh",
+        ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"],
+        { stdio: "inherit" },
+      );
     } else {
       throw new Error("wrk is needed: sudo apt-get install wrk (or brew install wrk)");
     }
   }
-  if (!existsSync(path.join(root, "node_modules"))) run("npm", ["install", "--no-fund", "--no-audit"]);
+  if (!existsSync(path.join(root, "node_modules")))
+    run("npm", ["install", "--no-fund", "--no-audit"]);
   if (WITH_PORTKEY && !existsSync(path.join(here, "node_modules/@portkey-ai/gateway"))) {
     log("installing the bench's own dependencies (Portkey gateway)");
     run("npm", ["install", "--no-fund", "--no-audit", "--workspaces=false"], { cwd: here });
@@ -138,33 +155,65 @@ function ensurePrereqs() {
   });
   mkdirSync(path.join(here, ".build"), { recursive: true });
   run("npx", [
-    "esbuild", "packages/testkit/src/cli.ts", "--bundle", "--platform=node", "--format=esm",
-    "--target=node20", `--outfile=${path.join(here, ".build/fake-provider.mjs")}`, "--log-level=warning",
+    "esbuild",
+    "packages/testkit/src/cli.ts",
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--target=node20",
+    `--outfile=${path.join(here, ".build/fake-provider.mjs")}`,
+    "--log-level=warning",
   ]);
 }
 
 async function wrk(url, body, headers, connections, seconds) {
-  const out = run("taskset", [
-    "-c", "0", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency",
-    "-s", path.join(here, "report.lua"), url,
-  ], { env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: headers } });
+  const out = run(
+    "taskset",
+    [
+      "-c",
+      "0",
+      "wrk",
+      "-t1",
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-s",
+      path.join(here, "report.lua"),
+      url,
+    ],
+    { env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: headers } },
+  );
   const line = out.split("\n").find((l) => l.startsWith("BENCH "));
   return JSON.parse(line.slice(6));
 }
 
 function ttfb(url, body, headers) {
-  const out = run("taskset", ["-c", "0", process.execPath, path.join(here, "ttfb.mjs"), url, String(TTFB_SAMPLES)], {
-    env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: headers },
-  });
-  return JSON.parse(out.split("\n").find((l) => l.startsWith("TTFB ")).slice(5));
+  const out = run(
+    "taskset",
+    ["-c", "0", process.execPath, path.join(here, "ttfb.mjs"), url, String(TTFB_SAMPLES)],
+    {
+      env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: headers },
+    },
+  );
+  return JSON.parse(
+    out
+      .split("\n")
+      .find((l) => l.startsWith("TTFB "))
+      .slice(5),
+  );
 }
 
 // Nobody consumes the usage queue during the bench (a worker writing to Postgres would compete
 // for the two cores): drop its jobs between runs so Redis memory stays flat.
 function drainUsageQueue() {
-  run("redis-cli", ["-u", REDIS_URL, "eval",
+  run("redis-cli", [
+    "-u",
+    REDIS_URL,
+    "eval",
     "local n=0 for _,k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) n=n+1 end return n",
-    "0", "{gh-bull}:usage:*"]);
+    "0",
+    "{gh-bull}:usage:*",
+  ]);
 }
 
 const median = (xs) => {
@@ -178,52 +227,100 @@ async function main() {
   const encryptionKeys = `bench:${randomBytes(32).toString("base64")}`;
   const fakePort = await freePort();
   const fakeUrl = `http://127.0.0.1:${fakePort}`;
-  const fake = start("fake", process.execPath, [path.join(here, ".build/fake-provider.mjs")], {
-    FAKE_PROVIDER_PORT: String(fakePort),
-    FAKE_PROVIDER_HOST: "127.0.0.1",
-  }, 1);
+  const fake = start(
+    "fake",
+    process.execPath,
+    [path.join(here, ".build/fake-provider.mjs")],
+    {
+      FAKE_PROVIDER_PORT: String(fakePort),
+      FAKE_PROVIDER_HOST: "127.0.0.1",
+    },
+    1,
+  );
   await waitFor(`${fakeUrl}/health`);
 
-  const dbEnv = { ...process.env, DATABASE_URL, REDIS_URL, GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys, FAKE_PROVIDER_URL: fakeUrl };
+  const dbEnv = {
+    ...process.env,
+    DATABASE_URL,
+    REDIS_URL,
+    GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys,
+    FAKE_PROVIDER_URL: fakeUrl,
+  };
   run("redis-cli", ["-u", REDIS_URL, "flushdb"]);
   run("npm", ["run", "-s", "migrate", "-w", "@gatehouse/db"], { env: dbEnv });
-  const seedOut = run("npm", ["run", "-s", "seed", "-w", "@gatehouse/db", "--", `--fake-provider-url=${fakeUrl}`], { env: dbEnv });
+  const seedOut = run(
+    "npm",
+    ["run", "-s", "seed", "-w", "@gatehouse/db", "--", `--fake-provider-url=${fakeUrl}`],
+    { env: dbEnv },
+  );
   const seed = JSON.parse(seedOut.slice(seedOut.indexOf("{")));
   log(`seeded workspace ${seed.workspaceId}; virtual key ${seed.key.slice(0, 8)}…`);
 
   const proxyPort = await freePort();
-  const proxy = start("proxy", process.execPath, [...PROXY_NODE_ARGS, "apps/proxy/dist/main.js"], {
-    GATEHOUSE_PROXY_HOST: "127.0.0.1",
-    GATEHOUSE_PROXY_PORT: String(proxyPort),
-    REDIS_URL,
-    GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys,
-    NODE_ENV: "production",
-  }, 1);
+  const proxy = start(
+    "proxy",
+    process.execPath,
+    [...PROXY_NODE_ARGS, "apps/proxy/dist/main.js"],
+    {
+      GATEHOUSE_PROXY_HOST: "127.0.0.1",
+      GATEHOUSE_PROXY_PORT: String(proxyPort),
+      REDIS_URL,
+      GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys,
+      NODE_ENV: "production",
+    },
+    1,
+  );
   await waitFor(`http://127.0.0.1:${proxyPort}/readyz`);
 
   const naivePort = await freePort();
-  const naive = start("naive", process.execPath, [path.join(here, "naive-proxy.mjs"), String(naivePort), fakeUrl], {}, 1);
+  const naive = start(
+    "naive",
+    process.execPath,
+    [path.join(here, "naive-proxy.mjs"), String(naivePort), fakeUrl],
+    {},
+    1,
+  );
   await waitFor(`http://127.0.0.1:${naivePort}/health`);
 
   let portkey;
   let portkeyPort;
   if (WITH_PORTKEY) {
     portkeyPort = await freePort();
-    portkey = start("portkey", process.execPath, [
-      path.join(here, "node_modules/@portkey-ai/gateway/build/start-server.js"), "--headless", `--port=${portkeyPort}`,
-    ], { NODE_ENV: "production" }, 1);
+    portkey = start(
+      "portkey",
+      process.execPath,
+      [
+        path.join(here, "node_modules/@portkey-ai/gateway/build/start-server.js"),
+        "--headless",
+        `--port=${portkeyPort}`,
+      ],
+      { NODE_ENV: "production" },
+      1,
+    );
     await waitFor(`http://127.0.0.1:${portkeyPort}/`);
   }
 
-  const chat = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello to the benchmark." }], max_tokens: 16 };
+  const chat = {
+    model: "gpt-4o-mini",
+    messages: [{ role: "user", content: "Say hello to the benchmark." }],
+    max_tokens: 16,
+  };
   const modes = {
     json: JSON.stringify(chat),
     stream: JSON.stringify({ ...chat, stream: true }),
   };
   const targets = {
-    direct: { url: `${fakeUrl}/v1/chat/completions`, headers: "Authorization: Bearer sk-fake-upstream\n", server: fake },
+    direct: {
+      url: `${fakeUrl}/v1/chat/completions`,
+      headers: "Authorization: Bearer sk-fake-upstream\n",
+      server: fake,
+    },
     naive: { url: `http://127.0.0.1:${naivePort}/v1/chat/completions`, headers: "", server: naive },
-    gatehouse: { url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, headers: `Authorization: Bearer ${seed.key}\n`, server: proxy },
+    gatehouse: {
+      url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`,
+      headers: `Authorization: Bearer ${seed.key}\n`,
+      server: proxy,
+    },
   };
   if (portkey) {
     targets.portkey = {
@@ -237,7 +334,13 @@ async function main() {
   for (const [name, t] of Object.entries(targets)) {
     const res = await fetch(t.url, {
       method: "POST",
-      headers: Object.fromEntries(t.headers.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]).concat([["content-type", "application/json"]])),
+      headers: Object.fromEntries(
+        t.headers
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()])
+          .concat([["content-type", "application/json"]]),
+      ),
       body: modes.json,
     });
     if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${await res.text()}`);
@@ -273,20 +376,31 @@ async function main() {
         }
         drainUsageQueue();
         ((results[mode] ??= {})[name] ??= []).push(entry);
-        log(`round ${round} ${mode} ${name}: ${Math.round(entry.rps)} rps, cpu ${entry.cpuPerReqUs.toFixed(1)} µs/req, 1-conn p50 ${entry.singleP50} µs${entry.ttfbP50 ? `, ttfb p50 ${entry.ttfbP50} µs` : ""}`);
+        log(
+          `round ${round} ${mode} ${name}: ${Math.round(entry.rps)} rps, cpu ${entry.cpuPerReqUs.toFixed(1)} µs/req, 1-conn p50 ${entry.singleP50} µs${entry.ttfbP50 ? `, ttfb p50 ${entry.ttfbP50} µs` : ""}`,
+        );
       }
     }
   }
 
   const lines = [];
-  lines.push(`Gatehouse bench — ${new Date().toISOString()} — node ${process.version}, ${ROUNDS} rounds, medians; saturation ${CONNECTIONS} connections × ${SAT_SECONDS}s, single connection ${SINGLE_SECONDS}s; load generator on core 0, server under test on core 1`);
+  lines.push(
+    `Gatehouse bench — ${new Date().toISOString()} — node ${process.version}, ${ROUNDS} rounds, medians; saturation ${CONNECTIONS} connections × ${SAT_SECONDS}s, single connection ${SINGLE_SECONDS}s; load generator on core 0, server under test on core 1`,
+  );
   const summary = {};
   for (const [mode, byTarget] of Object.entries(results)) {
     for (const [name, entries] of Object.entries(byTarget)) {
-      const pick = (k) => (entries[0][k] === undefined ? undefined : median(entries.map((e) => e[k])));
+      const pick = (k) =>
+        entries[0][k] === undefined ? undefined : median(entries.map((e) => e[k]));
       const s = {
-        rps: pick("rps"), cpuPerReqUs: pick("cpuPerReqUs"), satP50: pick("satP50"), satP99: pick("satP99"),
-        singleP50: pick("singleP50"), singleP99: pick("singleP99"), ttfbP50: pick("ttfbP50"), ttfbP99: pick("ttfbP99"),
+        rps: pick("rps"),
+        cpuPerReqUs: pick("cpuPerReqUs"),
+        satP50: pick("satP50"),
+        satP99: pick("satP99"),
+        singleP50: pick("singleP50"),
+        singleP99: pick("singleP99"),
+        ttfbP50: pick("ttfbP50"),
+        ttfbP99: pick("ttfbP99"),
         errors: entries.reduce((a, e) => a + e.errors, 0),
       };
       (summary[mode] ??= {})[name] = s;
@@ -302,7 +416,9 @@ async function main() {
       const g = summary[mode][name];
       lines.push(
         `${mode.padEnd(6)} ${name.padEnd(9)} vs direct: added 1-conn p50 ${((g.singleP50 - d.singleP50) / 1000).toFixed(3)} ms` +
-          (g.ttfbP50 !== undefined ? `, added ttfb p50 ${((g.ttfbP50 - d.ttfbP50) / 1000).toFixed(3)} ms` : "") +
+          (g.ttfbP50 !== undefined
+            ? `, added ttfb p50 ${((g.ttfbP50 - d.ttfbP50) / 1000).toFixed(3)} ms`
+            : "") +
           `, rps ratio ${(g.rps / d.rps).toFixed(2)}, cpu/req ${g.cpuPerReqUs.toFixed(1)} µs`,
       );
     }
@@ -310,7 +426,10 @@ async function main() {
   const report = lines.join("\n");
   console.log(report);
   mkdirSync(path.join(here, "results"), { recursive: true });
-  writeFileSync(path.join(here, "results", `bench-${Date.now()}.json`), JSON.stringify({ summary, results }, null, 2));
+  writeFileSync(
+    path.join(here, "results", `bench-${Date.now()}.json`),
+    JSON.stringify({ summary, results }, null, 2),
+  );
   await stopAll();
 }
 

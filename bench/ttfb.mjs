@@ -24,7 +24,11 @@ function once() {
         port: target.port,
         path: target.pathname,
         method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          ...headers,
+        },
       },
       (res) => {
         res.on("data", () => {
@@ -47,5 +51,7 @@ const samples = [];
 for (let i = 0; i < n; i++) samples.push(await once());
 samples.sort((a, b) => a - b);
 const pct = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
-console.log(`TTFB ${JSON.stringify({ samples: n, p50: Math.round(pct(50)), p99: Math.round(pct(99)) })}`);
+console.log(
+  `TTFB ${JSON.stringify({ samples: n, p50: Math.round(pct(50)), p99: Math.round(pct(99)) })}`,
+);
 agent.destroy();

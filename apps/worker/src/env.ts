@@ -12,7 +12,15 @@ const EnvSchema = z.object({
   GATEHOUSE_WORKER_CONSUMERS: z
     .string()
     .default("usage")
-    .transform((value) => new Set(value.split(",").map((s) => s.trim()).filter(Boolean))),
+    .transform(
+      (value) =>
+        new Set(
+          value
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+    ),
   GATEHOUSE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -9,9 +9,14 @@ import { startUsageConsumer } from "./consumers/usage";
 
 const env = loadEnv();
 const log = (level: "info" | "error", msg: string, extra: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...extra })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level, time: new Date().toISOString(), msg, ...extra })}\n`,
+  );
 
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: env.GATEHOUSE_WORKER_CONCURRENCY + 1 });
+const pool = new pg.Pool({
+  connectionString: env.DATABASE_URL,
+  max: env.GATEHOUSE_WORKER_CONCURRENCY + 1,
+});
 pool.on("error", (err) => log("error", "postgres pool error", { error: err.message }));
 // BullMQ workers need blocking connections that retry forever.
 const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
@@ -21,7 +26,14 @@ const metrics = createWorkerMetrics();
 const consumers: Worker[] = [];
 let usageQueue: Queue | null = null;
 if (env.GATEHOUSE_WORKER_CONSUMERS.has("usage")) {
-  consumers.push(startUsageConsumer({ connection, pool, concurrency: env.GATEHOUSE_WORKER_CONCURRENCY, metrics }));
+  consumers.push(
+    startUsageConsumer({
+      connection,
+      pool,
+      concurrency: env.GATEHOUSE_WORKER_CONCURRENCY,
+      metrics,
+    }),
+  );
   usageQueue = new Queue(QueueName.usage, { connection, prefix: QUEUE_PREFIX });
 }
 
@@ -33,18 +45,23 @@ const server = http.createServer(async (req, res) => {
       await Promise.all([pool.query("SELECT 1"), connection.ping()]);
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ready"}');
     } else if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(await renderMetrics(metrics, usageQueue));
+      res
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4" })
+        .end(await renderMetrics(metrics, usageQueue));
     } else {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
     }
   } catch (err) {
-    res.writeHead(503, { "content-type": "application/json" }).end(
-      JSON.stringify({ status: "unavailable", error: (err as Error).message }),
-    );
+    res
+      .writeHead(503, { "content-type": "application/json" })
+      .end(JSON.stringify({ status: "unavailable", error: (err as Error).message }));
   }
 });
 server.listen(env.GATEHOUSE_WORKER_PORT, env.GATEHOUSE_WORKER_HOST, () =>
-  log("info", "worker listening", { port: env.GATEHOUSE_WORKER_PORT, consumers: [...env.GATEHOUSE_WORKER_CONSUMERS] }),
+  log("info", "worker listening", {
+    port: env.GATEHOUSE_WORKER_PORT,
+    consumers: [...env.GATEHOUSE_WORKER_CONSUMERS],
+  }),
 );
 
 let stopping = false;

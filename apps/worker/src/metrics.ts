@@ -10,11 +10,21 @@ export interface WorkerMetrics {
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
-  return { batches: 0, eventsReceived: 0, eventsInserted: 0, failedJobs: 0, invalidJobs: 0, lastBatchSize: 0 };
+  return {
+    batches: 0,
+    eventsReceived: 0,
+    eventsInserted: 0,
+    failedJobs: 0,
+    invalidJobs: 0,
+    lastBatchSize: 0,
+  };
 }
 
 /** Prometheus text exposition of the counters plus the usage queue's depth. */
-export async function renderMetrics(metrics: WorkerMetrics, usageQueue: Queue | null): Promise<string> {
+export async function renderMetrics(
+  metrics: WorkerMetrics,
+  usageQueue: Queue | null,
+): Promise<string> {
   const lines = [
     "# HELP gatehouse_worker_usage_batches_total Usage batches ingested.",
     "# TYPE gatehouse_worker_usage_batches_total counter",
@@ -36,7 +46,9 @@ export async function renderMetrics(metrics: WorkerMetrics, usageQueue: Queue | 
     lines.push(
       "# HELP gatehouse_worker_queue_jobs Jobs in the usage queue by state.",
       "# TYPE gatehouse_worker_queue_jobs gauge",
-      ...Object.entries(counts).map(([state, n]) => `gatehouse_worker_queue_jobs{queue="usage",state="${state}"} ${n}`),
+      ...Object.entries(counts).map(
+        ([state, n]) => `gatehouse_worker_queue_jobs{queue="usage",state="${state}"} ${n}`,
+      ),
     );
   }
   return `${lines.join("\n")}\n`;

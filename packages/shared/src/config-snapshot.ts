@@ -1,10 +1,5 @@
 import { z } from "zod";
-import {
-  BudgetPeriodSchema,
-  FailModeSchema,
-  KeyStatusSchema,
-  ProviderTypeSchema,
-} from "./enums";
+import { BudgetPeriodSchema, FailModeSchema, KeyStatusSchema, ProviderTypeSchema } from "./enums";
 
 /**
  * Config snapshots are what the control plane (apps/web) compiles from Postgres and publishes

@@ -52,8 +52,6 @@ export const UsageEventSchema = z.object({
   /** time to first byte sent to the client; null when nothing was sent */
   ttfbMs: z.number().nonnegative().nullable(),
   /** request/response bodies, only when the workspace enabled payload logging */
-  payload: z
-    .object({ request: z.string().nullable(), response: z.string().nullable() })
-    .nullable(),
+  payload: z.object({ request: z.string().nullable(), response: z.string().nullable() }).nullable(),
 });
 export type UsageEvent = z.infer<typeof UsageEventSchema>;

@@ -5,13 +5,37 @@
  * request logs store the type, so the dashboard can filter by it.
  */
 export const GatewayErrorTypes = {
-  invalid_request: { status: 400, openaiType: "invalid_request_error", anthropicType: "invalid_request_error" },
-  authentication: { status: 401, openaiType: "invalid_request_error", anthropicType: "authentication_error" },
-  permission: { status: 403, openaiType: "invalid_request_error", anthropicType: "permission_error" },
+  invalid_request: {
+    status: 400,
+    openaiType: "invalid_request_error",
+    anthropicType: "invalid_request_error",
+  },
+  authentication: {
+    status: 401,
+    openaiType: "invalid_request_error",
+    anthropicType: "authentication_error",
+  },
+  permission: {
+    status: 403,
+    openaiType: "invalid_request_error",
+    anthropicType: "permission_error",
+  },
   not_found: { status: 404, openaiType: "invalid_request_error", anthropicType: "not_found_error" },
-  payload_too_large: { status: 413, openaiType: "invalid_request_error", anthropicType: "request_too_large" },
-  rate_limited: { status: 429, openaiType: "rate_limit_exceeded", anthropicType: "rate_limit_error" },
-  budget_exceeded: { status: 429, openaiType: "insufficient_quota", anthropicType: "rate_limit_error" },
+  payload_too_large: {
+    status: 413,
+    openaiType: "invalid_request_error",
+    anthropicType: "request_too_large",
+  },
+  rate_limited: {
+    status: 429,
+    openaiType: "rate_limit_exceeded",
+    anthropicType: "rate_limit_error",
+  },
+  budget_exceeded: {
+    status: 429,
+    openaiType: "insufficient_quota",
+    anthropicType: "rate_limit_error",
+  },
   upstream_error: { status: 502, openaiType: "api_error", anthropicType: "api_error" },
   upstream_unreachable: { status: 502, openaiType: "api_error", anthropicType: "api_error" },
   upstream_timeout: { status: 504, openaiType: "timeout", anthropicType: "timeout_error" },

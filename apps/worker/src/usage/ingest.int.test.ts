@@ -60,7 +60,9 @@ async function daily() {
 beforeAll(async () => {
   db = await createTestDatabase("worker");
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  const ws = await db.prisma.workspace.create({ data: { name: "Acme", slug: `acme-${randomUUID().slice(0, 8)}` } });
+  const ws = await db.prisma.workspace.create({
+    data: { name: "Acme", slug: `acme-${randomUUID().slice(0, 8)}` },
+  });
   workspaceId = ws.id;
   const key = await db.prisma.virtualKey.create({
     data: { workspaceId, name: "k", keyHash: randomUUID().replace(/-/g, ""), prefix: "gh_test" },
@@ -77,7 +79,14 @@ describe("usage ingestion", () => {
   it("records logs and exact rollups, and a redelivered batch never counts twice", async () => {
     const batch = [
       event(),
-      event({ status: 502, errorType: "upstream_error", outputTokens: 0, costNanoUsd: 1, latencyMs: 3, ttfbMs: null }),
+      event({
+        status: 502,
+        errorType: "upstream_error",
+        outputTokens: 0,
+        costNanoUsd: 1,
+        latencyMs: 3,
+        ttfbMs: null,
+      }),
       event({ streamed: true, latencyMs: 70_000 }),
     ];
     expect(await ingestUsageBatch(pool, batch)).toEqual({ received: 3, inserted: 3 });
@@ -98,9 +107,14 @@ describe("usage ingestion", () => {
     expect(row.ttfb_requests).toBe(3);
     // 120 ms ×2 → (100, 250] bucket 5; 3 ms → bucket 0; 70 s → the unbounded last bucket
     expect(row.latency_buckets).toEqual([1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]);
-    const { rows: logs } = await pool.query("SELECT count(*)::int AS n FROM request_logs WHERE workspace_id = $1", [workspaceId]);
+    const { rows: logs } = await pool.query(
+      "SELECT count(*)::int AS n FROM request_logs WHERE workspace_id = $1",
+      [workspaceId],
+    );
     expect(logs[0].n).toBe(4);
-    const { rows: keys } = await pool.query("SELECT last_used_at FROM virtual_keys WHERE id = $1", [keyId]);
+    const { rows: keys } = await pool.query("SELECT last_used_at FROM virtual_keys WHERE id = $1", [
+      keyId,
+    ]);
     expect(keys[0].last_used_at.toISOString()).toBe("2026-11-20T10:15:00.000Z");
   });
 
@@ -108,18 +122,25 @@ describe("usage ingestion", () => {
     const connection = new Redis(testRedisUrl(4), { maxRetriesPerRequest: null });
     await connection.flushdb();
     const queue = new Queue(QueueName.usage, { connection, prefix: QUEUE_PREFIX });
-    const queueEvents = new QueueEvents(QueueName.usage, { connection: connection.duplicate(), prefix: QUEUE_PREFIX });
+    const queueEvents = new QueueEvents(QueueName.usage, {
+      connection: connection.duplicate(),
+      prefix: QUEUE_PREFIX,
+    });
     const metrics = createWorkerMetrics();
     const worker = startUsageConsumer({ connection, pool, concurrency: 2, metrics });
     try {
       const before = (await daily())[0]?.requests ?? 0;
-      const job = await queue.add(JobName.usageBatch, { events: [event(), event({ ts: "2026-11-20T23:59:59.999Z" })] });
+      const job = await queue.add(JobName.usageBatch, {
+        events: [event(), event({ ts: "2026-11-20T23:59:59.999Z" })],
+      });
       const result = await job.waitUntilFinished(queueEvents, 10_000);
       expect(result).toEqual({ received: 2, inserted: 2 });
       expect((await daily())[0].requests).toBe(before + 2);
       // a malformed batch fails for good instead of being retried forever
       const bad = await queue.add(JobName.usageBatch, { events: [{ id: "x" }] }, { attempts: 5 });
-      await expect(bad.waitUntilFinished(queueEvents, 10_000)).rejects.toThrow(/invalid usage batch/);
+      await expect(bad.waitUntilFinished(queueEvents, 10_000)).rejects.toThrow(
+        /invalid usage batch/,
+      );
       expect((await queue.getJob(bad.id!))?.attemptsMade).toBe(1);
       expect(metrics.invalidJobs).toBe(1);
     } finally {

@@ -6,7 +6,8 @@ const FINITE_BOUNDS = LATENCY_BUCKETS_MS.filter(Number.isFinite);
 
 const bucketCounts = Array.from(
   { length: LATENCY_BUCKET_COUNT },
-  (_, i) => `count(*) FILTER (WHERE width_bucket(latency_ms - 1, '{${FINITE_BOUNDS.join(",")}}'::int[]) = ${i})`,
+  (_, i) =>
+    `count(*) FILTER (WHERE width_bucket(latency_ms - 1, '{${FINITE_BOUNDS.join(",")}}'::int[]) = ${i})`,
 ).join(", ");
 
 const mergeBuckets = (table: string) =>
@@ -133,7 +134,10 @@ export interface IngestResult {
   inserted: number;
 }
 
-export async function ingestUsageBatch(pool: Pool, events: readonly UsageEvent[]): Promise<IngestResult> {
+export async function ingestUsageBatch(
+  pool: Pool,
+  events: readonly UsageEvent[],
+): Promise<IngestResult> {
   if (events.length === 0) return { received: 0, inserted: 0 };
   const { rows } = await pool.query<{ inserted: number }>(INGEST_SQL, [
     JSON.stringify(events.map(toRecord)),

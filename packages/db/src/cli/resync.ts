@@ -6,8 +6,13 @@ import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, describeError } from "./env";
 // Rebuilds every config snapshot in Redis from PostgreSQL (after a Redis flush or loss) and
 // tells every proxy to drop its cache. Prints a JSON summary; exits 1 if a workspace failed.
 async function main(): Promise<void> {
-  const prisma = createPrismaClient(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolSize: 2 });
-  const redis = new Redis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const prisma = createPrismaClient(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, {
+    poolSize: 2,
+  });
+  const redis = new Redis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   try {
     await redis.connect();
     const result = await resyncAll(prisma, redis);

@@ -15,16 +15,38 @@ import type { Session } from "next-auth";
 import superjson from "superjson";
 import { z } from "zod";
 import { isProduction } from "~/env";
+import type { Keyring } from "@gatehouse/shared/server";
+import type { RedisClient } from "@gatehouse/db";
 import type { Db } from "./db";
+import { getKeyring } from "./keyring";
+import { getRedis } from "./redis";
 
 export interface Context {
   db: Db;
   session: Session | null;
+  /** Redis for config publishing; a function so that reads never open a connection */
+  redis: () => RedisClient;
+  /** the credential-encryption master keys */
+  keyring: () => Keyring;
+}
+
+export interface InnerContextOptions {
+  db: Db;
+  session: Session | null;
+  /** tests pass their own (their Redis db number); the app uses the process-wide client */
+  redis?: RedisClient;
+  keyring?: Keyring;
 }
 
 /** The context without HTTP: used by the route handler (via context.ts) and by tests. */
-export function createInnerContext(opts: Context): Context {
-  return { db: opts.db, session: opts.session };
+export function createInnerContext(opts: InnerContextOptions): Context {
+  const { redis, keyring } = opts;
+  return {
+    db: opts.db,
+    session: opts.session,
+    redis: redis ? () => redis : getRedis,
+    keyring: keyring ? () => keyring : getKeyring,
+  };
 }
 
 const t = initTRPC.context<Context>().create({

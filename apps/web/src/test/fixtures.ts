@@ -1,6 +1,7 @@
 import type { Session } from "next-auth";
 import type { Db } from "~/server/db";
 import type { Role } from "@gatehouse/shared";
+import { generateEncryptionKey, parseEncryptionKeys, type Keyring } from "@gatehouse/shared/server";
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -31,4 +32,9 @@ export function sessionFor(user: { id: string; email: string; name: string | nul
     user: { id: user.id, email: user.email, name: user.name, image: null },
     expires: new Date(Date.now() + 60 * 60 * 1000).toISOString(),
   };
+}
+
+/** A keyring with one fresh random key, as GATEHOUSE_ENCRYPTION_KEYS would give. */
+export function createTestKeyring(): Keyring {
+  return parseEncryptionKeys(generateEncryptionKey("test"));
 }

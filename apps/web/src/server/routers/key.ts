@@ -1,0 +1,407 @@
+import type { Prisma } from "@gatehouse/db";
+import {
+  BudgetPeriodSchema,
+  formatUsd,
+  periodStart,
+  usdToNanoUsd,
+  type BudgetPeriod,
+} from "@gatehouse/shared";
+import { generateVirtualKey } from "@gatehouse/shared/server";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { recordAudit } from "../audit";
+import { mapPrismaError, notFound } from "../prisma-errors";
+import { publishKeyConfig } from "../publish";
+import { createTRPCRouter, workspaceProcedure } from "../trpc";
+
+/**
+ * Virtual keys. Members manage keys (issuing a key is everyday work, unlike credentials);
+ * viewers only see them. The secret is returned once, by create and rotate, and never stored.
+ */
+
+const IdSchema = z.string().min(1).max(64);
+const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
+
+/** A dollar amount as typed in a form ("25", "12.50"), parsed exactly into nano-USD. */
+export const UsdAmountSchema = z
+  .string()
+  .trim()
+  .max(24)
+  .transform((value, ctx) => {
+    try {
+      return BigInt(usdToNanoUsd(value));
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a dollar amount like 25 or 12.50" });
+      return z.NEVER;
+    }
+  })
+  .refine((nano) => nano > 0n, "must be more than $0");
+
+const LimitSchema = z.number().int().min(1).max(1_000_000_000).nullable();
+
+const KeySettingsSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  /** route aliases; empty = every route */
+  allowedModels: z.array(z.string().trim().min(1).max(200)).max(100),
+  expiresAt: z.coerce.date().nullable(),
+  rpmLimit: LimitSchema,
+  tpmLimit: LimitSchema,
+  parallelLimit: LimitSchema,
+  budgetUsd: UsdAmountSchema.nullable(),
+  budgetPeriod: BudgetPeriodSchema.nullable(),
+  budgetAlertThresholdPct: z.number().int().min(1).max(100).nullable(),
+});
+
+type KeySettings = z.infer<typeof KeySettingsSchema>;
+
+function budgetProblem(settings: {
+  budgetUsd: bigint | null;
+  budgetPeriod: BudgetPeriod | null;
+}): string | null {
+  return (settings.budgetUsd === null) === (settings.budgetPeriod === null)
+    ? null
+    : "set both a budget amount and its period, or neither";
+}
+
+export const CreateKeySchema = KeySettingsSchema.partial({
+  allowedModels: true,
+  expiresAt: true,
+  rpmLimit: true,
+  tpmLimit: true,
+  parallelLimit: true,
+  budgetUsd: true,
+  budgetPeriod: true,
+  budgetAlertThresholdPct: true,
+}).superRefine((input, ctx) => {
+  const problem = budgetProblem({
+    budgetUsd: input.budgetUsd ?? null,
+    budgetPeriod: input.budgetPeriod ?? null,
+  });
+  if (problem) ctx.addIssue({ code: "custom", path: ["budgetPeriod"], message: problem });
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be in the future" });
+  }
+});
+
+export const UpdateKeySchema = KeySettingsSchema.partial().extend({ keyId: IdSchema });
+
+const keySelect = {
+  id: true,
+  name: true,
+  prefix: true,
+  status: true,
+  expiresAt: true,
+  allowedModels: true,
+  rpmLimit: true,
+  tpmLimit: true,
+  parallelLimit: true,
+  budgetAmountNanoUsd: true,
+  budgetPeriod: true,
+  budgetAlertThresholdPct: true,
+  previousKeyGraceUntil: true,
+  rotatedAt: true,
+  revokedAt: true,
+  lastUsedAt: true,
+  createdAt: true,
+  createdBy: { select: { id: true, name: true, email: true } },
+} as const;
+
+type KeyRow = Prisma.VirtualKeyGetPayload<{ select: typeof keySelect }>;
+
+/** Exact decimal dollars without the sign ("25.00", "0.0000015"). */
+function usdString(nanoUsd: bigint): string {
+  return formatUsd(nanoUsd).replace(/^\$/, "");
+}
+
+/** A key as the dashboard shows it: money as decimal USD strings, never a hash. */
+function keyView(key: KeyRow) {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    expiresAt: key.expiresAt,
+    allowedModels: key.allowedModels,
+    limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, parallel: key.parallelLimit },
+    budget:
+      key.budgetAmountNanoUsd !== null && key.budgetPeriod !== null
+        ? {
+            amountUsd: usdString(key.budgetAmountNanoUsd),
+            period: key.budgetPeriod,
+            alertThresholdPct: key.budgetAlertThresholdPct,
+          }
+        : null,
+    previousKeyGraceUntil: key.previousKeyGraceUntil,
+    rotatedAt: key.rotatedAt,
+    revokedAt: key.revokedAt,
+    lastUsedAt: key.lastUsedAt,
+    createdAt: key.createdAt,
+    createdBy: key.createdBy,
+  };
+}
+
+/** The audit form of a key: its settings and status, JSON-safe, without hashes. */
+function auditView(key: KeyRow) {
+  const view = keyView(key);
+  return {
+    name: view.name,
+    prefix: view.prefix,
+    status: view.status,
+    expiresAt: view.expiresAt?.toISOString() ?? null,
+    allowedModels: view.allowedModels,
+    limits: view.limits,
+    budget: view.budget,
+    previousKeyGraceUntil: view.previousKeyGraceUntil?.toISOString() ?? null,
+  };
+}
+
+function settingsData(settings: Partial<KeySettings>): Prisma.VirtualKeyUpdateInput {
+  const data: Prisma.VirtualKeyUpdateInput = {};
+  if (settings.name !== undefined) data.name = settings.name;
+  if (settings.allowedModels !== undefined)
+    data.allowedModels = [...new Set(settings.allowedModels)];
+  if (settings.expiresAt !== undefined) data.expiresAt = settings.expiresAt;
+  if (settings.rpmLimit !== undefined) data.rpmLimit = settings.rpmLimit;
+  if (settings.tpmLimit !== undefined) data.tpmLimit = settings.tpmLimit;
+  if (settings.parallelLimit !== undefined) data.parallelLimit = settings.parallelLimit;
+  if (settings.budgetUsd !== undefined) data.budgetAmountNanoUsd = settings.budgetUsd;
+  if (settings.budgetPeriod !== undefined) data.budgetPeriod = settings.budgetPeriod;
+  if (settings.budgetAlertThresholdPct !== undefined)
+    data.budgetAlertThresholdPct = settings.budgetAlertThresholdPct;
+  return data;
+}
+
+/** The calendar day (in the workspace's zone) that a period starting at `start` begins on. */
+function localDay(start: Date, timeZone: string): Date {
+  const day = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(start);
+  return new Date(`${day}T00:00:00.000Z`);
+}
+
+/**
+ * Spend of each budgeted key in its current period, from the daily rollups (written by the
+ * worker, so a little behind the proxy's own counters).
+ */
+async function spendThisPeriod(
+  db: Prisma.TransactionClient,
+  workspaceId: string,
+  timeZone: string,
+  keys: KeyRow[],
+): Promise<Map<string, bigint>> {
+  const spend = new Map<string, bigint>();
+  const byPeriod = new Map<BudgetPeriod, string[]>();
+  for (const key of keys) {
+    if (key.budgetPeriod === null) continue;
+    byPeriod.set(key.budgetPeriod, [...(byPeriod.get(key.budgetPeriod) ?? []), key.id]);
+  }
+  const now = new Date();
+  for (const [period, keyIds] of byPeriod) {
+    const since =
+      period === "lifetime" ? null : localDay(periodStart(period, now, timeZone), timeZone);
+    const rows = await db.usageDaily.groupBy({
+      by: ["keyId"],
+      where: { workspaceId, keyId: { in: keyIds }, ...(since ? { day: { gte: since } } : {}) },
+      _sum: { costNanoUsd: true },
+    });
+    for (const row of rows) spend.set(row.keyId, row._sum.costNanoUsd ?? 0n);
+  }
+  return spend;
+}
+
+const keyMessages = { notFound: "Key", conflict: "The key changed; try again." };
+
+export const keyRouter = createTRPCRouter({
+  list: workspaceProcedure("viewer").query(async ({ ctx }) => {
+    const workspaceId = ctx.workspace.id;
+    const keys = await ctx.db.virtualKey.findMany({
+      where: { workspaceId },
+      select: keySelect,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    });
+    const spend = await spendThisPeriod(ctx.db, workspaceId, ctx.workspace.timeZone, keys);
+    return keys.map((key) => ({
+      ...keyView(key),
+      spentThisPeriodUsd: key.budgetPeriod ? usdString(spend.get(key.id) ?? 0n) : null,
+    }));
+  }),
+
+  create: workspaceProcedure("member")
+    .input(CreateKeySchema)
+    .mutation(async ({ ctx, input }) => {
+      const workspaceId = ctx.workspace.id;
+      const generated = generateVirtualKey();
+      const { workspaceId: _ignored, ...settings } = input;
+      const key = await ctx.db
+        .$transaction(async (tx) => {
+          const row = await tx.virtualKey.create({
+            data: {
+              workspaceId,
+              name: settings.name,
+              keyHash: generated.hash,
+              prefix: generated.prefix,
+              createdById: ctx.userId,
+              allowedModels: [...new Set(settings.allowedModels ?? [])],
+              expiresAt: settings.expiresAt ?? null,
+              rpmLimit: settings.rpmLimit ?? null,
+              tpmLimit: settings.tpmLimit ?? null,
+              parallelLimit: settings.parallelLimit ?? null,
+              budgetAmountNanoUsd: settings.budgetUsd ?? null,
+              budgetPeriod: settings.budgetPeriod ?? null,
+              budgetAlertThresholdPct: settings.budgetAlertThresholdPct ?? null,
+            },
+            select: keySelect,
+          });
+          await recordAudit(tx, {
+            workspaceId,
+            actorUserId: ctx.userId,
+            action: "virtual_key.create",
+            targetType: "virtual_key",
+            targetId: row.id,
+            after: auditView(row),
+          });
+          return row;
+        })
+        .catch((error: unknown) => mapPrismaError(error, keyMessages));
+      await publishKeyConfig(ctx, key.id);
+      // The only time the secret leaves the server.
+      return { key: keyView(key), secret: generated.secret };
+    }),
+
+  update: workspaceProcedure("member")
+    .input(UpdateKeySchema)
+    .mutation(async ({ ctx, input }) => {
+      const workspaceId = ctx.workspace.id;
+      const { keyId, workspaceId: _ignored, ...changes } = input;
+      const key = await ctx.db
+        .$transaction(async (tx) => {
+          const before = await tx.virtualKey.findFirst({
+            where: { id: keyId, workspaceId },
+            select: keySelect,
+          });
+          if (!before) throw notFound("Key");
+          const problem = budgetProblem({
+            budgetUsd:
+              changes.budgetUsd !== undefined ? changes.budgetUsd : before.budgetAmountNanoUsd,
+            budgetPeriod:
+              changes.budgetPeriod !== undefined ? changes.budgetPeriod : before.budgetPeriod,
+          });
+          if (problem) throw new TRPCError({ code: "BAD_REQUEST", message: problem });
+          const after = await tx.virtualKey.update({
+            where: { id: keyId, workspaceId },
+            data: settingsData(changes),
+            select: keySelect,
+          });
+          await recordAudit(tx, {
+            workspaceId,
+            actorUserId: ctx.userId,
+            action: "virtual_key.update",
+            targetType: "virtual_key",
+            targetId: keyId,
+            before: auditView(before),
+            after: auditView(after),
+          });
+          return after;
+        })
+        .catch((error: unknown) => mapPrismaError(error, keyMessages));
+      await publishKeyConfig(ctx, key.id);
+      return keyView(key);
+    }),
+
+  revoke: workspaceProcedure("member")
+    .input(z.object({ keyId: IdSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const workspaceId = ctx.workspace.id;
+      const key = await ctx.db
+        .$transaction(async (tx) => {
+          const before = await tx.virtualKey.findFirst({
+            where: { id: input.keyId, workspaceId },
+            select: keySelect,
+          });
+          if (!before) throw notFound("Key");
+          if (before.status === "revoked") return before;
+          const after = await tx.virtualKey.update({
+            where: { id: input.keyId, workspaceId },
+            data: { status: "revoked", revokedAt: new Date() },
+            select: keySelect,
+          });
+          await recordAudit(tx, {
+            workspaceId,
+            actorUserId: ctx.userId,
+            action: "virtual_key.revoke",
+            targetType: "virtual_key",
+            targetId: input.keyId,
+            before: auditView(before),
+            after: auditView(after),
+          });
+          return after;
+        })
+        .catch((error: unknown) => mapPrismaError(error, keyMessages));
+      await publishKeyConfig(ctx, key.id);
+      return keyView(key);
+    }),
+
+  /**
+   * A new secret for the same key (id, settings and history stay). With a grace period the
+   * old secret keeps working until it ends, so deployed clients can be switched over.
+   */
+  rotate: workspaceProcedure("member")
+    .input(
+      z.object({
+        keyId: IdSchema,
+        gracePeriodSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(0),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const workspaceId = ctx.workspace.id;
+      const generated = generateVirtualKey();
+      const now = new Date();
+      const graceUntil =
+        input.gracePeriodSeconds > 0
+          ? new Date(now.getTime() + input.gracePeriodSeconds * 1000)
+          : null;
+      const key = await ctx.db
+        .$transaction(async (tx) => {
+          const before = await tx.virtualKey.findFirst({
+            where: { id: input.keyId, workspaceId },
+            select: { ...keySelect, keyHash: true },
+          });
+          if (!before) throw notFound("Key");
+          if (before.status === "revoked") {
+            throw new TRPCError({
+              code: "PRECONDITION_FAILED",
+              message: "A revoked key cannot be rotated; create a new key.",
+            });
+          }
+          const after = await tx.virtualKey.update({
+            where: { id: input.keyId, workspaceId },
+            data: {
+              keyHash: generated.hash,
+              prefix: generated.prefix,
+              previousKeyHash: graceUntil ? before.keyHash : null,
+              previousKeyGraceUntil: graceUntil,
+              rotatedAt: now,
+            },
+            select: keySelect,
+          });
+          await recordAudit(tx, {
+            workspaceId,
+            actorUserId: ctx.userId,
+            action: "virtual_key.rotate",
+            targetType: "virtual_key",
+            targetId: input.keyId,
+            before: auditView(before),
+            after: auditView(after),
+          });
+          return after;
+        })
+        .catch((error: unknown) => mapPrismaError(error, keyMessages));
+      // publishKey writes the new hash (and the old one until the grace end) and sweeps the
+      // retired hash when there is no grace period.
+      await publishKeyConfig(ctx, key.id);
+      return { key: keyView(key), secret: generated.secret };
+    }),
+});

@@ -8,6 +8,10 @@ const EnvSchema = z.object({
   GATEHOUSE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
   /** batches processed at once; each is one SQL statement */
   GATEHOUSE_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /** how long a job's lock lasts and how often stalled jobs are looked for (BullMQ's
+   * lockDuration and stalledInterval, default 30 s): a batch held by a crashed worker is
+   * re-run by another (or the restarted) worker after about this long */
+  GATEHOUSE_WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** comma-separated consumers to run (currently: usage) */
   GATEHOUSE_WORKER_CONSUMERS: z
     .string()

@@ -31,6 +31,7 @@ if (env.GATEHOUSE_WORKER_CONSUMERS.has("usage")) {
       connection,
       pool,
       concurrency: env.GATEHOUSE_WORKER_CONCURRENCY,
+      stalledIntervalMs: env.GATEHOUSE_WORKER_STALLED_INTERVAL_MS,
       metrics,
     }),
   );

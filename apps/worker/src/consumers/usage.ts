@@ -9,6 +9,8 @@ export function startUsageConsumer(opts: {
   connection: ConnectionOptions;
   pool: Pool;
   concurrency: number;
+  /** BullMQ lockDuration and stalledInterval (default 30 s) */
+  stalledIntervalMs?: number;
   metrics: WorkerMetrics;
 }): Worker {
   const { pool, metrics } = opts;
@@ -33,6 +35,10 @@ export function startUsageConsumer(opts: {
       connection: opts.connection,
       prefix: QUEUE_PREFIX,
       concurrency: opts.concurrency,
+      // a job whose lock lapses (its worker crashed) goes back to the queue and runs again;
+      // the ingester is idempotent per event id, so the re-run never counts an event twice
+      lockDuration: opts.stalledIntervalMs ?? 30_000,
+      stalledInterval: opts.stalledIntervalMs ?? 30_000,
       autorun: true,
     },
   ).on("failed", () => {

@@ -1,25 +1,3 @@
-// Bundles the proxy into dist/main.js. Workspace packages (@gatehouse/*) export TypeScript
-// source, so they are bundled; every other bare import (node_modules packages and node:
-// builtins) stays external and is resolved by Node at run time.
-import { build } from "esbuild";
+import { bundleNodeApp } from "../../scripts/lib/bundle-node-app.mjs";
 
-await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/main.js",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  sourcemap: true,
-  plugins: [
-    {
-      name: "external-node-modules",
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) =>
-          args.path.startsWith("@gatehouse/") ? undefined : { path: args.path, external: true },
-        );
-      },
-    },
-  ],
-  logLevel: "info",
-});
+await bundleNodeApp();

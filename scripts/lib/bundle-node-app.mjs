@@ -3,6 +3,7 @@
 // (node_modules packages and node: builtins) stays external and is resolved by Node at run time.
 import { build } from "esbuild";
 
+/** @param {{ logLevel?: import("esbuild").LogLevel }} [options] */
 export async function bundleNodeApp({ logLevel = "warning" } = {}) {
   await build({
     entryPoints: ["src/main.ts"],

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { createTestDatabase, testRedisUrl } from "@gatehouse/db/testing";
 import { JobName, QUEUE_PREFIX, QueueName, type UsageEvent } from "@gatehouse/shared";
+import { createWorkspaceWithKey, usageEvent } from "./test-fixtures";
 
 /**
  * Kills the real worker process (SIGKILL, no graceful shutdown) while two batches are in flight,
@@ -37,36 +37,23 @@ let keyId: string;
 const children = new Set<ChildProcess>();
 
 function event(i: number): UsageEvent {
-  const streamed = i % 3 === 0;
   const failed = i % 17 === 0;
-  return {
-    id: `req_${randomUUID()}`,
-    ts: new Date(Date.UTC(2026, 10, 20, 10, 0, 0) + i * 1_000).toISOString(),
-    workspaceId,
-    keyId,
-    endpoint: "chat.completions",
-    clientFormat: "openai",
-    model: i % 2 === 0 ? "gpt-4o-mini" : "gpt-4o",
-    routeId: null,
-    deploymentId: null,
-    credentialId: null,
-    provider: "openai",
-    upstreamModel: "gpt-4o-mini",
-    promptId: null,
-    promptVersionId: null,
-    attempts: [],
-    inputTokens: 100 + i,
-    outputTokens: failed ? 0 : 20 + (i % 7),
-    cachedInputTokens: 0,
-    costNanoUsd: failed ? 0 : 27_001 + i * 13,
-    status: failed ? 502 : 200,
-    errorType: failed ? "upstream_error" : null,
-    streamed,
-    clientAborted: false,
-    latencyMs: 100 + (i % 50),
-    ttfbMs: failed ? null : 40,
-    payload: null,
-  };
+  return usageEvent(
+    { workspaceId, keyId },
+    {
+      ts: new Date(Date.UTC(2026, 10, 20, 10, 0, 0) + i * 1_000).toISOString(),
+      model: i % 2 === 0 ? "gpt-4o-mini" : "gpt-4o",
+      inputTokens: 100 + i,
+      outputTokens: failed ? 0 : 20 + (i % 7),
+      cachedInputTokens: 0,
+      costNanoUsd: failed ? 0 : 27_001 + i * 13,
+      status: failed ? 502 : 200,
+      errorType: failed ? "upstream_error" : null,
+      streamed: i % 3 === 0,
+      latencyMs: 100 + (i % 50),
+      ttfbMs: failed ? null : 40,
+    },
+  );
 }
 
 function startWorker(): ChildProcess {
@@ -138,14 +125,7 @@ const runningIngests = async () =>
 beforeAll(async () => {
   db = await createTestDatabase("worker_crash");
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  const ws = await db.prisma.workspace.create({
-    data: { name: "Crash", slug: `crash-${randomUUID().slice(0, 8)}` },
-  });
-  workspaceId = ws.id;
-  const key = await db.prisma.virtualKey.create({
-    data: { workspaceId, name: "k", keyHash: randomUUID().replace(/-/g, ""), prefix: "gh_test" },
-  });
-  keyId = key.id;
+  ({ workspaceId, keyId } = await createWorkspaceWithKey(db.prisma, "Crash"));
   redis = new Redis(testRedisUrl(4), { maxRetriesPerRequest: null });
   await redis.flushdb();
   queue = new Queue(QueueName.usage, { connection: redis, prefix: QUEUE_PREFIX });

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { Queue, QueueEvents } from "bullmq";
@@ -8,43 +7,15 @@ import { JobName, QUEUE_PREFIX, QueueName, type UsageEvent } from "@gatehouse/sh
 import { ingestUsageBatch } from "./ingest";
 import { startUsageConsumer } from "../consumers/usage";
 import { createWorkerMetrics } from "../metrics";
+import { createWorkspaceWithKey, usageEvent } from "./test-fixtures";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
 let workspaceId: string;
 let keyId: string;
 
-function event(overrides: Partial<UsageEvent> = {}): UsageEvent {
-  return {
-    id: `req_${randomUUID()}`,
-    ts: "2026-11-20T10:15:00.000Z",
-    workspaceId,
-    keyId,
-    endpoint: "chat.completions",
-    clientFormat: "openai",
-    model: "gpt-4o-mini",
-    routeId: null,
-    deploymentId: null,
-    credentialId: null,
-    provider: "openai",
-    upstreamModel: "gpt-4o-mini",
-    promptId: null,
-    promptVersionId: null,
-    attempts: [],
-    inputTokens: 100,
-    outputTokens: 20,
-    cachedInputTokens: 10,
-    costNanoUsd: 27_001,
-    status: 200,
-    errorType: null,
-    streamed: false,
-    clientAborted: false,
-    latencyMs: 120.4,
-    ttfbMs: 80.2,
-    payload: null,
-    ...overrides,
-  };
-}
+const event = (overrides: Partial<UsageEvent> = {}) =>
+  usageEvent({ workspaceId, keyId }, overrides);
 
 async function daily() {
   const { rows } = await pool.query(
@@ -60,14 +31,7 @@ async function daily() {
 beforeAll(async () => {
   db = await createTestDatabase("worker");
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  const ws = await db.prisma.workspace.create({
-    data: { name: "Acme", slug: `acme-${randomUUID().slice(0, 8)}` },
-  });
-  workspaceId = ws.id;
-  const key = await db.prisma.virtualKey.create({
-    data: { workspaceId, name: "k", keyHash: randomUUID().replace(/-/g, ""), prefix: "gh_test" },
-  });
-  keyId = key.id;
+  ({ workspaceId, keyId } = await createWorkspaceWithKey(db.prisma, "Acme"));
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import type {
   WorkspaceSnapshot,
 } from "@gatehouse/shared";
 import type { UpstreamTargetParsed } from "../pipeline/context";
-import type { ResolvedCredential } from "../providers/types";
+import type { ResolvedCredential } from "@gatehouse/shared/providers";
 
 /**
  * Config snapshots compiled once per version into the shapes the hot path wants: sets and maps

@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { KeyEntry, RoutePlan, WorkspaceEntry, DeploymentPlan } from "../config/workspace-plan";
 import type { Logger } from "../log";
 import type { EndpointLabel, ProxyMetrics } from "../metrics";
-import type { ProviderAdapter } from "../providers/types";
+import type { ProviderAdapter } from "@gatehouse/shared/providers";
 import type { UpstreamCall } from "../upstream/call";
 import type { TokenUsage } from "../translate/types";
 import type { UsageSink } from "../usage/emitter";

@@ -1,7 +1,7 @@
 import type { Endpoint } from "@gatehouse/shared";
 import type { DeploymentPlan } from "../config/workspace-plan";
 import { GatewayError } from "../errors";
-import type { ProviderAdapter, ResolvedCredential } from "../providers/types";
+import type { ProviderAdapter, ResolvedCredential } from "@gatehouse/shared/providers";
 import { anthropicToOpenaiChat, openaiChatToAnthropic, upstreamEndpointFor } from "../translate";
 import type { RequestContext, UpstreamMode, UpstreamTargetParsed } from "./context";
 

@@ -1,6 +1,6 @@
 import { pickDeployment } from "../config/workspace-plan";
 import { GatewayError } from "../errors";
-import { getAdapter } from "../providers/registry";
+import { getAdapter } from "@gatehouse/shared/providers";
 import type { RequestContext } from "./context";
 
 /**

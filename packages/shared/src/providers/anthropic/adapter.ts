@@ -1,4 +1,4 @@
-import type { Endpoint } from "@gatehouse/shared";
+import type { Endpoint } from "../../index";
 import { JSON_HEADERS, normaliseBaseUrl, perCredential } from "../per-credential";
 import type { ProviderAdapter, ResolvedCredential, UpstreamTarget } from "../types";
 

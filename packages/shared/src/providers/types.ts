@@ -1,4 +1,4 @@
-import type { Endpoint, ProviderType, WireFormat } from "@gatehouse/shared";
+import type { Endpoint, ProviderType, WireFormat } from "../index";
 
 /** A provider credential as the proxy uses it: the snapshot's fields with the secret decrypted. */
 export interface ResolvedCredential {

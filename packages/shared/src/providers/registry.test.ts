@@ -1,4 +1,4 @@
-import { ProviderTypeSchema } from "@gatehouse/shared";
+import { ProviderTypeSchema } from "../index";
 import { describe, expect, it } from "vitest";
 import { getAdapter, modelsTarget } from "./registry";
 import { credential } from "./test-credential";

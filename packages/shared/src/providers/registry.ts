@@ -1,4 +1,4 @@
-import type { ProviderType } from "@gatehouse/shared";
+import type { ProviderType } from "../index";
 import { anthropicAdapter, anthropicModelsTarget } from "./anthropic/adapter";
 import { azureModelsTarget, azureOpenaiAdapter } from "./azure-openai/adapter";
 import { geminiAdapter } from "./gemini/adapter";

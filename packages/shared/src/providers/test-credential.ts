@@ -1,4 +1,4 @@
-import type { ProviderType } from "@gatehouse/shared";
+import type { ProviderType } from "../index";
 import type { ResolvedCredential } from "./types";
 
 /** A credential as the proxy resolves it, for adapter tests. */

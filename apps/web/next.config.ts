@@ -5,6 +5,8 @@ import type { NextConfig } from "next";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const config: NextConfig = {
+  // Lets parallel checkouts of the same tree build side by side (GATEHOUSE_NEXT_DIST_DIR=.next-a).
+  distDir: process.env.GATEHOUSE_NEXT_DIST_DIR ?? ".next",
   // A self-contained server (.next/standalone) for the Docker image.
   output: "standalone",
   // Trace files from the monorepo root so workspace packages land in the standalone output.

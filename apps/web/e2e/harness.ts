@@ -34,6 +34,7 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 const REDIS_TEST_DB = 3;
+const DIST_DIR = process.env.GATEHOUSE_NEXT_DIST_DIR ?? ".next";
 
 export const DEMO_USER = {
   email: DEMO_EMAIL,
@@ -120,6 +121,9 @@ function serverEnv(databaseUrl: string, baseUrl: string): NodeJS.ProcessEnv {
     NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
     GATEHOUSE_ENCRYPTION_KEYS: generateEncryptionKey("e2e"),
     GATEHOUSE_PROXY_URL: PROXY_URL,
+    ...(process.env.GATEHOUSE_NEXT_DIST_DIR
+      ? { GATEHOUSE_NEXT_DIST_DIR: process.env.GATEHOUSE_NEXT_DIST_DIR }
+      : {}),
   };
 }
 
@@ -158,7 +162,7 @@ async function seed(db: TestPrisma): Promise<void> {
 }
 
 async function ensureProductionBuild(): Promise<void> {
-  const built = existsSync(path.join(WEB_DIR, ".next", "BUILD_ID"));
+  const built = existsSync(path.join(WEB_DIR, DIST_DIR, "BUILD_ID"));
   if (built && process.env.GATEHOUSE_E2E_REBUILD !== "1") return;
   const output: string[] = [];
   const child = spawn(process.execPath, [NEXT_BIN, "build"], {

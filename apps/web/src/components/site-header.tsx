@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { getServerAuthSession } from "~/server/auth";
 import { SignOutButton } from "./sign-out-button";
+import { WorkspaceSwitcher } from "./workspace-switcher";
 
 export async function SiteHeader() {
   const session = await getServerAuthSession();
@@ -22,8 +23,9 @@ export async function SiteHeader() {
         <nav aria-label="Account" className="flex min-w-0 items-center gap-3 text-sm">
           {session ? (
             <>
+              <WorkspaceSwitcher />
               <span
-                className="hidden truncate text-slate-600 sm:inline"
+                className="hidden truncate text-slate-600 md:inline"
                 title={session.user.email ?? undefined}
               >
                 {session.user.email}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useSuspenseQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useTRPC } from "~/trpc/react";
 
 const roleStyles: Record<string, string> = {
@@ -48,7 +49,12 @@ export function WorkspaceList({ email }: { email: string | null }) {
           data-testid="workspace-item"
         >
           <div className="min-w-0">
-            <p className="truncate font-medium text-slate-900">{workspace.name}</p>
+            <Link
+              href={`/w/${workspace.id}`}
+              className="block truncate font-medium text-indigo-700 hover:underline"
+            >
+              {workspace.name}
+            </Link>
             <p className="truncate text-sm text-slate-500">
               <span className="font-mono">{workspace.slug}</span> · created{" "}
               {dateFormat.format(workspace.createdAt)}

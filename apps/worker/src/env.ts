@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** Consumers a worker runs when GATEHOUSE_WORKER_CONSUMERS is unset. */
+export const DEFAULT_CONSUMERS = "usage,retention,prices,alerts";
+
 /** The worker's whole environment, validated once at boot. */
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/gatehouse"),
@@ -12,19 +15,29 @@ const EnvSchema = z.object({
    * lockDuration and stalledInterval, default 30 s): a batch held by a crashed worker is
    * re-run by another (or the restarted) worker after about this long */
   GATEHOUSE_WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
-  /** comma-separated consumers to run (currently: usage) */
+  /** comma-separated consumers to run: usage (usage events → Postgres), retention (deletes
+   * request logs older than each workspace's retention), prices (syncs the built-in price
+   * table into model_prices at boot), alerts (budget alerts → BudgetAlert rows and signed
+   * webhooks) */
   GATEHOUSE_WORKER_CONSUMERS: z
     .string()
-    .default("usage")
+    .default(DEFAULT_CONSUMERS)
     .transform(
       (value) =>
         new Set(
-          value
+          (value.trim() === "" ? DEFAULT_CONSUMERS : value)
             .split(",")
             .map((s) => s.trim())
             .filter(Boolean),
         ),
     ),
+  /** how often the retention pass runs (one BullMQ job scheduler shared by all workers) */
+  GATEHOUSE_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** request logs deleted per statement (each statement is its own short transaction) */
+  GATEHOUSE_RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /** the master key(s) apps/web encrypts secrets with (same value): the alerts consumer
+   * decrypts each workspace's webhook signing secret with them */
+  GATEHOUSE_ENCRYPTION_KEYS: z.string().optional(),
   GATEHOUSE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -95,6 +95,10 @@ describe("seedDemo", () => {
       "gpt-4o-mini",
       "text-embedding-3-small",
     ]);
+    // and a demo prompt the proxy can serve as model "prompt:support-reply"
+    expect(ws.prompts.map((p) => [p.slug, p.labels])).toEqual([
+      ["support-reply", { production: 1 }],
+    ]);
     const baseUrls = Object.fromEntries(ws.credentials.map((c) => [c.provider, c.baseUrl]));
     expect(baseUrls).toEqual({ openai: `${fakeProviderUrl}/v1`, anthropic: fakeProviderUrl });
     const keyring = parseEncryptionKeys(encryptionKeys);
@@ -130,5 +134,34 @@ describe("seedDemo", () => {
     });
     expect(credentials.map((c) => c.baseUrl).sort()).toEqual([moved, `${moved}/v1`]);
     expect(credentials).toHaveLength(2);
+  });
+
+  it("ensures extra demo keys on request, keeping their secrets when passed back", async () => {
+    const first = await seedDemo(db.prisma, redis, {
+      fakeProviderUrl,
+      encryptionKeys,
+      extraKeys: 2,
+    });
+    expect(first.extraKeys.map((k) => k.name)).toEqual(["Demo key 2", "Demo key 3"]);
+    expect(new Set([first.key, ...first.extraKeys.map((k) => k.key)]).size).toBe(3);
+    for (const extra of first.extraKeys) {
+      const snapshot = KeySnapshotSchema.parse(
+        JSON.parse((await redis.get(RedisKeys.keySnapshot(hashVirtualKey(extra.key))))!),
+      );
+      expect(snapshot).toMatchObject({ keyId: extra.keyId, workspaceId: first.workspaceId });
+    }
+    const again = await seedDemo(db.prisma, redis, {
+      fakeProviderUrl,
+      encryptionKeys,
+      demoKey: first.key,
+      extraKeys: 2,
+      extraKeySecrets: [first.extraKeys[0]!.key],
+    });
+    expect(again.key).toBe(first.key);
+    expect(again.extraKeys[0]).toEqual(first.extraKeys[0]);
+    // no secret given for the third: same key id, new secret
+    expect(again.extraKeys[1]!.keyId).toBe(first.extraKeys[1]!.keyId);
+    expect(again.extraKeys[1]!.key).not.toBe(first.extraKeys[1]!.key);
+    expect(await db.prisma.virtualKey.count()).toBe(3);
   });
 });

@@ -25,6 +25,11 @@ export interface SeedDemoOptions {
   providerApiKey?: string;
   /** GATEHOUSE_ENCRYPTION_KEYS value; defaults to the environment variable */
   encryptionKeys?: string;
+  /** extra demo keys ("Demo key 2", "Demo key 3", …) to ensure, e.g. for the traffic
+   * generator (default 0, at most 5) */
+  extraKeys?: number;
+  /** their secrets from an earlier seed, kept where they still match (else rotated) */
+  extraKeySecrets?: readonly string[];
 }
 
 export interface SeedDemoResult {
@@ -34,6 +39,8 @@ export interface SeedDemoResult {
   keyId: string;
   /** the demo virtual key secret (the one passed in, or a fresh one) */
   key: string;
+  /** the extra demo keys asked for (their secrets: the ones passed in, or fresh ones) */
+  extraKeys: { keyId: string; name: string; key: string }[];
 }
 
 const DEMO_CREDENTIALS: ReadonlyArray<{ name: string; provider: ProviderType; path: string }> = [
@@ -148,43 +155,48 @@ export async function seedDemo(
       }
     }
 
-    // The demo key: keep the caller's secret if it still matches an active demo key,
-    // otherwise issue a fresh secret under the same key id (the old one stops working).
-    const key = await tx.virtualKey.findFirst({
-      where: { workspaceId: workspace.id, name: DEMO_KEY_NAME },
-      orderBy: { createdAt: "asc" },
-    });
-    const demoKey = options.demoKey;
-    if (
-      key?.status === "active" &&
-      demoKey !== undefined &&
-      hashVirtualKey(demoKey) === key.keyHash
-    ) {
-      return { user, workspace, keyId: key.id, secret: demoKey };
-    }
-    const rotated = {
-      keyHash: fresh.hash,
-      prefix: fresh.prefix,
-      status: "active" as const,
-      revokedAt: null,
-      expiresAt: null,
-      previousKeyHash: null,
-      previousKeyGraceUntil: null,
+    // The demo keys: keep the caller's secret if it still matches an active key of that
+    // name, otherwise issue a fresh secret under the same key id (the old one stops working).
+    const ensureKey = async (name: string, secret: string | undefined) => {
+      const key = await tx.virtualKey.findFirst({
+        where: { workspaceId: workspace.id, name },
+        orderBy: { createdAt: "asc" },
+      });
+      if (
+        key?.status === "active" &&
+        secret !== undefined &&
+        hashVirtualKey(secret) === key.keyHash
+      ) {
+        return { keyId: key.id, name, key: secret };
+      }
+      const issued = name === DEMO_KEY_NAME ? fresh : generateVirtualKey();
+      const rotated = {
+        keyHash: issued.hash,
+        prefix: issued.prefix,
+        status: "active" as const,
+        revokedAt: null,
+        expiresAt: null,
+        previousKeyHash: null,
+        previousKeyGraceUntil: null,
+      };
+      const row = key
+        ? await tx.virtualKey.update({
+            where: { id: key.id },
+            data: { ...rotated, rotatedAt: new Date() },
+          })
+        : await tx.virtualKey.create({
+            data: { workspaceId: workspace.id, name, createdById: user.id, ...rotated },
+          });
+      return { keyId: row.id, name, key: issued.secret };
     };
-    const row = key
-      ? await tx.virtualKey.update({
-          where: { id: key.id },
-          data: { ...rotated, rotatedAt: new Date() },
-        })
-      : await tx.virtualKey.create({
-          data: {
-            workspaceId: workspace.id,
-            name: DEMO_KEY_NAME,
-            createdById: user.id,
-            ...rotated,
-          },
-        });
-    return { user, workspace, keyId: row.id, secret: fresh.secret };
+    const demo = await ensureKey(DEMO_KEY_NAME, options.demoKey);
+    const extraKeys = [];
+    const extraCount = Math.min(Math.max(Math.trunc(options.extraKeys ?? 0), 0), 5);
+    for (let i = 0; i < extraCount; i++) {
+      extraKeys.push(await ensureKey(`${DEMO_KEY_NAME} ${i + 2}`, options.extraKeySecrets?.[i]));
+    }
+    await ensureDemoPrompt(tx, workspace.id, user.id);
+    return { user, workspace, keyId: demo.keyId, secret: demo.key, extraKeys };
   });
 
   await syncModelPrices(prisma);
@@ -196,5 +208,54 @@ export async function seedDemo(
     workspaceId: seeded.workspace.id,
     keyId: seeded.keyId,
     key: seeded.secret,
+    extraKeys: seeded.extraKeys,
   };
+}
+
+type SeedTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/** A prompt to try `model: "prompt:support-reply"` with; created once, never overwritten. */
+async function ensureDemoPrompt(tx: SeedTx, workspaceId: string, userId: string): Promise<void> {
+  const existing = await tx.prompt.findFirst({ where: { workspaceId, slug: "support-reply" } });
+  if (existing) return;
+  const prompt = await tx.prompt.create({
+    data: {
+      workspaceId,
+      slug: "support-reply",
+      name: "Support reply",
+      description: "Answers a customer's question in the product's voice",
+    },
+  });
+  const version = await tx.promptVersion.create({
+    data: {
+      promptId: prompt.id,
+      workspaceId,
+      version: 1,
+      messages: [
+        {
+          role: "system",
+          content: "You are a friendly support agent for {{product}}. Answer in {{tone}} tone.",
+        },
+        { role: "user", content: "{{question}}" },
+      ],
+      variables: [
+        { name: "product", default: "Gatehouse" },
+        { name: "tone", default: "a warm" },
+        { name: "question", default: null },
+      ],
+      model: "gpt-4o-mini",
+      params: { temperature: 0.3, max_tokens: 300 },
+      commitMessage: "First version",
+      authorId: userId,
+    },
+  });
+  await tx.promptLabel.create({
+    data: {
+      promptId: prompt.id,
+      workspaceId,
+      name: "production",
+      versionId: version.id,
+      updatedById: userId,
+    },
+  });
 }

@@ -1,9 +1,11 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   BudgetAlertJobSchema,
+  DEAD_LETTER_MAX,
   JOB_SCHEMAS,
   JobName,
   QueueName,
+  USAGE_BATCH_JOB_OPTIONS,
   type JobPayload,
   type UsageBatchJob,
 } from "./queues";
@@ -30,6 +32,13 @@ describe("queue contract", () => {
     };
     expect(JOB_SCHEMAS[QueueName.alerts][JobName.budgetAlert].parse(alert)).toEqual(alert);
     expect(BudgetAlertJobSchema.safeParse({ ...alert, scope: "team" }).success).toBe(false);
+  });
+
+  it("retries usage batches with backoff and keeps a bounded dead-letter set", () => {
+    expect(USAGE_BATCH_JOB_OPTIONS.attempts).toBeGreaterThan(1);
+    expect(USAGE_BATCH_JOB_OPTIONS.backoff).toEqual({ type: "exponential", delay: 1_000 });
+    expect(USAGE_BATCH_JOB_OPTIONS.removeOnFail).toEqual({ count: DEAD_LETTER_MAX });
+    expect(DEAD_LETTER_MAX).toBe(10_000);
   });
 
   it("uses queue names BullMQ accepts", () => {

@@ -9,6 +9,9 @@ import { UsageEventSchema } from "./usage-event";
  */
 export const QUEUE_PREFIX = "{gh-bull}";
 
+/** How many failed (dead-lettered) jobs a queue keeps, newest first. */
+export const DEAD_LETTER_MAX = 10_000;
+
 export const QueueName = {
   usage: "usage",
   alerts: "alerts",
@@ -39,6 +42,21 @@ export const UsageBatchJobSchema = z.object({ events: z.array(UsageEventSchema).
 export type UsageBatchJob = z.infer<typeof UsageBatchJobSchema>;
 
 export const RetentionJobSchema = z.object({ workspaceId: z.string().nullable() });
+
+/**
+ * BullMQ job options of every usage batch (the producer sets them per job). A failing batch
+ * (Postgres down, a deadlock) is retried with exponential backoff — 1 s, 2 s, 4 s … 256 s,
+ * about 8.5 minutes over 10 attempts — which is safe because ingestion is idempotent per
+ * event id. After the last attempt the job stays in the queue's failed set: that set, capped
+ * at the newest 10,000 jobs, is the dead-letter set (listDeadLetters / retryDeadLetter in
+ * @gatehouse/db/dead-letters).
+ */
+export const USAGE_BATCH_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: "exponential", delay: 1_000 },
+  removeOnComplete: { count: 1_000 },
+  removeOnFail: { count: DEAD_LETTER_MAX },
+} as const;
 
 /** job name -> payload schema, per queue */
 export const JOB_SCHEMAS = {

@@ -2,6 +2,7 @@ import {
   JobName,
   QUEUE_PREFIX,
   QueueName,
+  USAGE_BATCH_JOB_OPTIONS,
   type UsageBatchJob,
   type UsageEvent,
 } from "@gatehouse/shared";
@@ -29,12 +30,11 @@ export interface UsageEmitterOptions {
   retryDelayMs?: number;
 }
 
+// attempts, exponential backoff and the bounded failed set (the dead letters) are the queue
+// contract's; the worker is idempotent per event id, so a retried batch never counts twice
 const JOB_OPTIONS: JobsOptions = {
-  // the worker is idempotent per event id, so a retried batch never counts an event twice
-  attempts: 10,
-  backoff: { type: "exponential", delay: 1000 },
-  removeOnComplete: { count: 1000 },
-  removeOnFail: { count: 10_000 },
+  ...USAGE_BATCH_JOB_OPTIONS,
+  backoff: { ...USAGE_BATCH_JOB_OPTIONS.backoff },
 };
 
 /**

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
 import type { Pool } from "pg";
 import { JobName, QUEUE_PREFIX, QueueName, UsageBatchJobSchema } from "@gatehouse/shared";
 import { ingestUsageBatch } from "../usage/ingest";
-import type { WorkerMetrics } from "../metrics";
+import { observeBatch, type WorkerMetrics } from "../metrics";
 
 /** Thin consumer: validate the job, hand the batch to the ingester, count what happened. */
 export function startUsageConsumer(opts: {
@@ -24,11 +24,11 @@ export function startUsageConsumer(opts: {
         // A malformed batch will never become valid: fail it for good (kept for inspection).
         throw new UnrecoverableError(`invalid usage batch: ${parsed.error.issues[0]?.message}`);
       }
-      const result = await ingestUsageBatch(pool, parsed.data.events);
-      metrics.batches++;
-      metrics.eventsReceived += result.received;
-      metrics.eventsInserted += result.inserted;
-      metrics.lastBatchSize = result.received;
+      const { events } = parsed.data;
+      const result = await ingestUsageBatch(pool, events);
+      let newestEventTsMs = 0;
+      for (const event of events) newestEventTsMs = Math.max(newestEventTsMs, Date.parse(event.ts));
+      observeBatch(metrics, { ...result, newestEventTsMs });
       return result;
     },
     {
@@ -41,7 +41,14 @@ export function startUsageConsumer(opts: {
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
       autorun: true,
     },
-  ).on("failed", () => {
+  ).on("failed", (job, error) => {
     metrics.failedJobs++;
+    // the last attempt (or an unrecoverable error): the job now sits in the dead-letter set
+    if (
+      job &&
+      (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))
+    ) {
+      metrics.deadLetteredJobs++;
+    }
   });
 }

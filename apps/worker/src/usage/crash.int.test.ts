@@ -6,7 +6,13 @@ import pg from "pg";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { createTestDatabase, testRedisUrl } from "@gatehouse/db/testing";
-import { JobName, QUEUE_PREFIX, QueueName, type UsageEvent } from "@gatehouse/shared";
+import {
+  JobName,
+  QUEUE_PREFIX,
+  QueueName,
+  USAGE_BATCH_JOB_OPTIONS,
+  type UsageEvent,
+} from "@gatehouse/shared";
 import { createWorkspaceWithKey, usageEvent } from "./test-fixtures";
 
 /**
@@ -150,13 +156,8 @@ describe("worker crash", () => {
     const events = batches.flat();
     const expectedCost = events.reduce((sum, e) => sum + BigInt(e.costNanoUsd), 0n);
     const expectedErrors = events.filter((e) => e.status >= 400).length;
-    // the proxy's job options (apps/proxy/src/usage/emitter.ts)
-    const opts = {
-      attempts: 10,
-      backoff: { type: "exponential" as const, delay: 1000 },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 10_000 },
-    };
+    // the proxy's job options (the queue contract's)
+    const opts = { ...USAGE_BATCH_JOB_OPTIONS, backoff: { ...USAGE_BATCH_JOB_OPTIONS.backoff } };
     const enqueue = (list: UsageEvent[][]) =>
       queue.addBulk(
         list.map((batch) => ({ name: JobName.usageBatch, data: { events: batch }, opts })),

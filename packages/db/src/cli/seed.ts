@@ -9,14 +9,18 @@ import {
   describeError,
 } from "./env";
 
-// Seeds the demo account and prints {email, password, workspaceId, keyId, key} as JSON.
-// Usage: seed [--fake-provider-url URL] [--demo-key SECRET]
+// Seeds the demo account and prints {email, password, workspaceId, keyId, key, extraKeys} as JSON.
+// Usage: seed [--fake-provider-url URL] [--demo-key SECRET] [--extra-keys N [--extra-key SECRET]...]
+// (--extra-keys: also ensure "Demo key 2".."Demo key N+1", e.g. for scripts/traffic.mjs; pass
+// their earlier secrets with repeated --extra-key to keep them)
 // (defaults: GATEHOUSE_FAKE_PROVIDER_URL or http://127.0.0.1:8789; GATEHOUSE_DEMO_KEY)
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       "fake-provider-url": { type: "string" },
       "demo-key": { type: "string" },
+      "extra-keys": { type: "string" },
+      "extra-key": { type: "string", multiple: true },
     },
   });
   const prisma = createPrismaClient(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, {
@@ -35,6 +39,8 @@ async function main(): Promise<void> {
         process.env.GATEHOUSE_FAKE_PROVIDER_URL ??
         DEFAULT_FAKE_PROVIDER_URL,
       ...(demoKey ? { demoKey } : {}),
+      extraKeys: Number(values["extra-keys"] ?? 0) || 0,
+      extraKeySecrets: values["extra-key"] ?? [],
     });
     console.log(JSON.stringify(result));
   } finally {

@@ -45,6 +45,12 @@ export default async function LandingPage() {
           >
             Sign in to the dashboard
           </Link>
+          <Link
+            href="/signup"
+            className="rounded-md border border-slate-300 bg-white px-4 py-2.5 font-semibold text-slate-800 shadow-sm hover:bg-slate-50"
+          >
+            Create an account
+          </Link>
         </div>
       </section>
 

@@ -1,6 +1,12 @@
 /** next-auth error codes (from ?error= or signIn()) as sentences a person can act on. */
 export function signInErrorMessage(code: string | null | undefined): string | null {
   if (!code) return null;
+  // "TooManySignIns:12" (see server/auth/sign-in-limit.ts): the minutes to wait
+  const tooMany = /^TooManySignIns:(\d{1,3})$/.exec(code);
+  if (tooMany) {
+    const minutes = Number(tooMany[1]);
+    return `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+  }
   switch (code) {
     case "CredentialsSignin":
       return "Wrong email or password.";

@@ -4,6 +4,7 @@ import { Suspense } from "react";
 import { getEnv } from "~/env";
 import { getServerAuthSession } from "~/server/auth";
 import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+import { CreateWorkspaceForm } from "./create-workspace-form";
 import { WorkspaceList, WorkspaceListSkeleton } from "./workspace-list";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -32,6 +33,13 @@ export default async function DashboardPage() {
           <Suspense fallback={<WorkspaceListSkeleton />}>
             <WorkspaceList email={session.user.email} />
           </Suspense>
+        </section>
+
+        <section id="new-workspace" aria-labelledby="new-workspace-heading" className="space-y-3">
+          <h2 id="new-workspace-heading" className="text-lg font-semibold text-slate-900">
+            Create a workspace
+          </h2>
+          <CreateWorkspaceForm />
         </section>
 
         <section aria-labelledby="proxy-heading" className="space-y-3">

@@ -22,8 +22,8 @@ export function WorkspaceList({ email }: { email: string | null }) {
       <div className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center">
         <p className="font-medium text-slate-900">You are not in any workspace yet</p>
         <p className="mx-auto mt-2 max-w-md text-sm text-slate-600">
-          A workspace holds your provider credentials, virtual keys and budgets. Ask a workspace
-          owner to invite you
+          A workspace holds your provider credentials, virtual keys and budgets. Create one below,
+          or ask a workspace owner to invite you
           {email ? (
             <>
               {" "}

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { safeCallbackUrl } from "~/lib/safe-callback-url";
 import { signInErrorMessage } from "~/lib/sign-in-errors";
@@ -15,6 +16,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   if (await getServerAuthSession()) redirect(callbackUrl);
 
   const errorCode = typeof params.error === "string" ? params.error : undefined;
+  const signUpHref =
+    callbackUrl === "/dashboard"
+      ? "/signup"
+      : `/signup?callbackUrl=${encodeURIComponent(callbackUrl)}`;
 
   return (
     <div className="mx-auto w-full max-w-sm">
@@ -29,6 +34,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           oauthProviders={getOAuthProviders()}
         />
       </div>
+      <p className="mt-4 text-center text-sm text-slate-600">
+        New to Gatehouse?{" "}
+        <Link href={signUpHref} className="font-medium text-indigo-700 hover:underline">
+          Create an account
+        </Link>
+      </p>
     </div>
   );
 }

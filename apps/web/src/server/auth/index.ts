@@ -6,7 +6,8 @@ import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import { getEnv } from "~/env";
 import { getDb } from "../db";
-import { verifyCredentials } from "./credentials";
+import { getRedis } from "../redis";
+import { clientIp, signInWithLimits } from "./sign-in-limit";
 import { resolveOAuthUser, type OAuthIdentity } from "./oauth";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
@@ -22,8 +23,13 @@ function buildAuthOptions(): AuthOptions {
         password: { label: "Password", type: "password" },
       },
       // Returning null makes next-auth answer "CredentialsSignin", which the form shows as
-      // "wrong email or password". Failed-attempt rate limiting belongs here (issue 4).
-      authorize: (credentials) => verifyCredentials(getDb(), credentials),
+      // "wrong email or password"; a TooManySignInsError reaches the form as its message.
+      authorize: (credentials, req) =>
+        signInWithLimits(getDb(), getRedis(), {
+          email: credentials?.email ?? "",
+          password: credentials?.password ?? "",
+          ip: clientIp(req.headers),
+        }),
     }),
   ];
   if (env.GITHUB_ID && env.GITHUB_SECRET) {

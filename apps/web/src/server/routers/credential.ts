@@ -1,69 +1,25 @@
-import { ProviderTypeSchema, type ProviderType } from "@gatehouse/shared";
-import { encryptSecret, secretHint } from "@gatehouse/shared/server";
+import { decryptSecret, encryptSecret, secretHint } from "@gatehouse/shared/server";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import {
+  CreateCredentialSchema,
+  DEFAULT_BASE_URLS,
+  DEFAULT_ROUTES,
+} from "~/lib/credential-schemas";
 import { recordAudit } from "../audit";
+import { stringOptions, testConnection } from "../credential-connection";
 import { mapPrismaError, notFound } from "../prisma-errors";
 import { publishWorkspaceConfig } from "../publish";
 import { createTRPCRouter, workspaceProcedure } from "../trpc";
 
-/** What the SDK of each provider uses as its base URL; azure and compatible ones have none. */
-export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
-  openai: "https://api.openai.com/v1",
-  anthropic: "https://api.anthropic.com",
-  gemini: "https://generativelanguage.googleapis.com/v1beta/openai",
-  azure_openai: null,
-  openai_compatible: null,
-};
-
-/** Routes created with a new credential (alias → upstream model), unless the alias exists. */
-export const DEFAULT_ROUTES: Record<
-  ProviderType,
-  Array<{ alias: string; upstreamModel: string }>
-> = {
-  openai: [
-    { alias: "gpt-4o", upstreamModel: "gpt-4o" },
-    { alias: "gpt-4o-mini", upstreamModel: "gpt-4o-mini" },
-  ],
-  anthropic: [
-    { alias: "claude-sonnet", upstreamModel: "claude-sonnet-4-5" },
-    { alias: "claude-haiku", upstreamModel: "claude-haiku-4-5" },
-  ],
-  gemini: [{ alias: "gemini-flash", upstreamModel: "gemini-2.5-flash" }],
-  // Azure routes by deployment name and compatible servers name models freely: no guess.
-  azure_openai: [],
-  openai_compatible: [],
-};
-
-export const BaseUrlSchema = z
-  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-  .max(2048);
-
-export const CredentialNameSchema = z.string().trim().min(1).max(100);
-
-export const CreateCredentialSchema = z
-  .object({
-    name: CredentialNameSchema,
-    provider: ProviderTypeSchema,
-    baseUrl: BaseUrlSchema.optional(),
-    secret: z.string().trim().min(1, "the API key is required").max(4096),
-    /** provider specific string options, e.g. azure `apiVersion` */
-    options: z
-      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/), z.string().max(1024))
-      .refine((o) => Object.keys(o).length <= 20, "at most 20 options")
-      .default({}),
-    createDefaultRoutes: z.boolean().default(true),
-  })
-  .superRefine((input, ctx) => {
-    if (!input.baseUrl && DEFAULT_BASE_URLS[input.provider] === null) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["baseUrl"],
-        message: "a base URL is required for this provider",
-      });
-    }
-  });
-export type CreateCredential = z.infer<typeof CreateCredentialSchema>;
+export {
+  BaseUrlSchema,
+  CreateCredentialSchema,
+  CredentialNameSchema,
+  DEFAULT_BASE_URLS,
+  DEFAULT_ROUTES,
+  type CreateCredential,
+} from "~/lib/credential-schemas";
 
 /**
  * The fields a credential is shown with: never the secret or its envelope, nor its options
@@ -187,6 +143,37 @@ export const credentialRouter = createTRPCRouter({
 
       await publishWorkspaceConfig(ctx, workspaceId);
       return created;
+    }),
+
+  /**
+   * The cheap "list models" call with the saved secret, through the proxy's adapter code.
+   * Admin only: it makes the server call the credential's base URL.
+   */
+  testConnection: workspaceProcedure("admin")
+    .input(z.object({ credentialId: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      const credential = await ctx.db.providerCredential.findFirst({
+        where: { id: input.credentialId, workspaceId: ctx.workspace.id },
+        select: { id: true, provider: true, baseUrl: true, encryptedSecret: true, options: true },
+      });
+      if (!credential) throw notFound("Credential");
+      let apiKey: string;
+      try {
+        apiKey = decryptSecret(credential.encryptedSecret, ctx.keyring(), credential.id);
+      } catch {
+        throw new TRPCError({
+          code: "PRECONDITION_FAILED",
+          message:
+            "The saved secret cannot be decrypted with the server's encryption keys; add the credential again.",
+        });
+      }
+      return testConnection({
+        id: credential.id,
+        provider: credential.provider,
+        baseUrl: credential.baseUrl,
+        apiKey,
+        options: stringOptions(credential.options),
+      });
     }),
 
   delete: workspaceProcedure("admin")

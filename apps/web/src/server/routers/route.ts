@@ -1,55 +1,31 @@
 import type { Prisma } from "@gatehouse/db";
 import { z } from "zod";
+import {
+  CreateRouteSchema,
+  DeploymentInputSchema,
+  IdSchema,
+  UpdateDeploymentSchema,
+  UpdateRouteSchema,
+} from "~/lib/route-schemas";
 import { recordAudit } from "../audit";
 import { mapPrismaError, notFound } from "../prisma-errors";
 import { publishWorkspaceConfig } from "../publish";
 import { createTRPCRouter, workspaceProcedure } from "../trpc";
+
+export {
+  CreateRouteSchema,
+  DeploymentInputSchema,
+  RouteAliasSchema,
+  UpdateDeploymentSchema,
+  UpdateRouteSchema,
+  type DeploymentInput,
+} from "~/lib/route-schemas";
 
 /**
  * Model routes: the model names clients send (aliases), each served by deployments
  * (credential + upstream model + weight + priority). Reading is open to every member;
  * changing routing is admin work, like managing the credentials it points at.
  */
-
-const IdSchema = z.string().min(1).max(64);
-
-/** What clients put in `model`: no spaces or control characters. */
-export const RouteAliasSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/, "letters, digits and . _ : / @ + - only");
-
-export const DeploymentInputSchema = z.object({
-  credentialId: IdSchema,
-  upstreamModel: z.string().trim().min(1).max(200),
-  weight: z.number().int().min(0).max(1000).default(1),
-  priority: z.number().int().min(0).max(100).default(0),
-  enabled: z.boolean().default(true),
-});
-export type DeploymentInput = z.infer<typeof DeploymentInputSchema>;
-
-export const CreateRouteSchema = z.object({
-  alias: RouteAliasSchema,
-  description: z.string().trim().max(500).nullish(),
-  deployments: z.array(DeploymentInputSchema).max(20).default([]),
-});
-
-export const UpdateRouteSchema = z.object({
-  routeId: IdSchema,
-  alias: RouteAliasSchema.optional(),
-  description: z.string().trim().max(500).nullish(),
-});
-
-export const UpdateDeploymentSchema = z.object({
-  deploymentId: IdSchema,
-  credentialId: IdSchema.optional(),
-  upstreamModel: z.string().trim().min(1).max(200).optional(),
-  weight: z.number().int().min(0).max(1000).optional(),
-  priority: z.number().int().min(0).max(100).optional(),
-  enabled: z.boolean().optional(),
-});
 
 const deploymentSelect = {
   id: true,

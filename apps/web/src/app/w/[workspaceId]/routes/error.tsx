@@ -1,0 +1,7 @@
+"use client";
+
+import { SectionError } from "~/components/section-error";
+
+export default function RoutesError({ retry }: { error: unknown; retry: () => void }) {
+  return <SectionError what="routes" retry={retry} />;
+}

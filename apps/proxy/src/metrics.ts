@@ -4,7 +4,13 @@
  */
 import { EndpointSchema, GatewayErrorTypes, type GatewayErrorType } from "@gatehouse/shared";
 
-export const ENDPOINT_LABELS = [...EndpointSchema.options, "models", "health", "other"] as const;
+export const ENDPOINT_LABELS = [
+  ...EndpointSchema.options,
+  "models",
+  "prompts",
+  "health",
+  "other",
+] as const;
 export type EndpointLabel = (typeof ENDPOINT_LABELS)[number];
 const ENDPOINT_INDEX = new Map<string, number>(ENDPOINT_LABELS.map((e, i) => [e, i]));
 export function endpointIndex(label: EndpointLabel): number {

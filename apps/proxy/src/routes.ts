@@ -2,6 +2,8 @@ import type { WireFormat } from "@gatehouse/shared";
 import { endpointIndex, type EndpointLabel } from "./metrics";
 import { LIST_MODELS_STAGES, MODEL_CALL_STAGES, type EndpointSpec } from "./pipeline";
 import type { FieldRule, Stage } from "./pipeline/context";
+import { authenticate } from "./pipeline/authenticate";
+import { getPrompt } from "./pipeline/get-prompt";
 
 /** The proxy's API surface: each endpoint, its wire format, its required fields, its stages. */
 
@@ -63,3 +65,6 @@ export const POST_ROUTES: ReadonlyMap<string, EndpointSpec> = new Map([
 
 export const MODELS_OPENAI = spec("models", null, "openai", LIST_MODELS_STAGES, []);
 export const MODELS_ANTHROPIC = spec("models", null, "anthropic", LIST_MODELS_STAGES, []);
+
+/** GET /v1/prompts/{slug}: the resolved prompt version, for SDKs that render locally. */
+export const PROMPTS_READ = spec("prompts", null, "openai", [authenticate, getPrompt], []);

@@ -8,3 +8,4 @@ export * from "./cost";
 export * from "./wire-errors";
 export * from "./budget-period";
 export * from "./latency-buckets";
+export * from "./prompts";

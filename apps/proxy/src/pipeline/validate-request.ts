@@ -1,5 +1,8 @@
 import { GatewayError } from "../errors";
 import type { FieldRule, RequestContext } from "./context";
+import { promptRefOf } from "./resolve-prompt";
+
+const NONE: readonly FieldRule[] = [];
 
 /** Endpoints that can answer with an event stream; elsewhere `stream` is the provider's business. */
 const STREAMING: ReadonlySet<string> = new Set([
@@ -35,7 +38,10 @@ function matches(rule: FieldRule, value: unknown): boolean {
  */
 export function validateRequest(ctx: RequestContext): void {
   const body = ctx.body!;
-  for (const rule of ctx.spec.required) {
+  // a prompt request gets its model, messages and max_tokens from the template (resolvePrompt)
+  const promptRef = (ctx.promptRef = promptRefOf(ctx, body));
+  const required = promptRef === null ? ctx.spec.required : NONE;
+  for (const rule of required) {
     const value = body[rule.name];
     if (value === undefined || value === null) {
       throw new GatewayError(
@@ -52,7 +58,7 @@ export function validateRequest(ctx: RequestContext): void {
       );
     }
   }
-  ctx.model = body.model as string;
+  ctx.model = typeof body.model === "string" ? body.model : "";
   ctx.stream = body.stream === true && STREAMING.has(ctx.spec.endpoint ?? "");
   if (ctx.stream && ctx.clientFormat === "openai") {
     const options = body.stream_options;

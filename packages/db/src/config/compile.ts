@@ -149,6 +149,24 @@ export async function validKeyHashes(
 }
 
 /**
+ * How many of a prompt's newest versions the snapshot carries, besides every labelled one.
+ * Bounds the snapshot (every proxy holds it) for prompts edited hundreds of times; an older,
+ * unlabelled version is answered with a 404 that says to label it.
+ */
+export const PUBLISHED_PROMPT_VERSIONS = 10;
+
+/** The newest versions plus the labelled ones, oldest first, each once. */
+function publishedVersions<V extends { id: string; version: number }>(prompt: {
+  versions: V[];
+  labels: { version: V }[];
+}): V[] {
+  const byId = new Map<string, V>();
+  for (const version of prompt.versions) byId.set(version.id, version);
+  for (const label of prompt.labels) byId.set(label.version.id, label.version);
+  return [...byId.values()].sort((a, b) => a.version - b.version);
+}
+
+/**
  * The workspace snapshot (null when the workspace does not exist). Only enabled deployments
  * with a positive weight are served, and a route left without one is omitted: the proxy
  * then answers "model not found" rather than routing nowhere.
@@ -174,8 +192,8 @@ export async function compileWorkspaceSnapshot(
       prompts: {
         orderBy: { slug: "asc" },
         include: {
-          versions: { orderBy: { version: "asc" } },
-          labels: { orderBy: { name: "asc" }, include: { version: { select: { version: true } } } },
+          versions: { orderBy: { version: "desc" }, take: PUBLISHED_PROMPT_VERSIONS },
+          labels: { orderBy: { name: "asc" }, include: { version: true } },
         },
       },
       modelPrices: { orderBy: { model: "asc" } },
@@ -216,7 +234,7 @@ export async function compileWorkspaceSnapshot(
       id: prompt.id,
       slug: prompt.slug,
       labels: Object.fromEntries(prompt.labels.map((label) => [label.name, label.version.version])),
-      versions: prompt.versions.map((promptVersion) => ({
+      versions: publishedVersions(prompt).map((promptVersion) => ({
         id: promptVersion.id,
         version: promptVersion.version,
         messages: promptVersion.messages,

@@ -8,7 +8,7 @@
 // gateways it moves to core 0 beside wrk, so the gateway has core 1 to itself.
 // CPU per request = the server process's CPU time (utime+stime from /proc) / requests served.
 import { execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -216,6 +216,39 @@ function drainUsageQueue() {
   ]);
 }
 
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * A second virtual key for the `gatehouse-limits` target: the seeded key's snapshot with RPM,
+ * TPM and parallel limits and a budget far too large to trip, published to Redis as the
+ * control plane would (the proxy reads it on first use). Returns its secret.
+ */
+function publishLimitsKey(seed) {
+  let secret = "gh_";
+  for (let i = 0; i < 43; i++) secret += BASE62[randomInt(62)];
+  const sha = (s) => createHash("sha256").update(s, "utf8").digest("hex");
+  const base = JSON.parse(
+    run("redis-cli", ["-u", REDIS_URL, "--raw", "get", `gh:key:${sha(seed.key)}`]),
+  );
+  const snapshot = {
+    ...base,
+    version: Date.now(),
+    keyId: `${base.keyId}_limits`,
+    name: "bench limits",
+    limits: { rpm: 100_000_000, tpm: 2_000_000_000, parallel: 10_000 },
+    budget: { amountNanoUsd: 1_000_000_000_000_000, period: "monthly", alertThresholdPct: 99 },
+  };
+  run("redis-cli", ["-u", REDIS_URL, "set", `gh:key:${sha(secret)}`, JSON.stringify(snapshot)]);
+  run("redis-cli", [
+    "-u",
+    REDIS_URL,
+    "sadd",
+    `gh:{ws:${base.workspaceId}}:key-hashes`,
+    sha(secret),
+  ]);
+  return secret;
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -255,6 +288,7 @@ async function main() {
   );
   const seed = JSON.parse(seedOut.slice(seedOut.indexOf("{")));
   log(`seeded workspace ${seed.workspaceId}; virtual key ${seed.key.slice(0, 8)}…`);
+  const limitsKey = publishLimitsKey(seed);
 
   const proxyPort = await freePort();
   const proxy = start(
@@ -319,6 +353,13 @@ async function main() {
     gatehouse: {
       url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`,
       headers: `Authorization: Bearer ${seed.key}\n`,
+      server: proxy,
+    },
+    // the same proxy and load, through a key with RPM/TPM/parallel limits and a budget (one
+    // Lua admit + one settle per request): the difference to `gatehouse` is their cost
+    "gatehouse-limits": {
+      url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`,
+      headers: `Authorization: Bearer ${limitsKey}\n`,
       server: proxy,
     },
   };
@@ -422,6 +463,18 @@ async function main() {
           `, rps ratio ${(g.rps / d.rps).toFixed(2)}, cpu/req ${g.cpuPerReqUs.toFixed(1)} µs`,
       );
     }
+  }
+  for (const [mode, byTarget] of Object.entries(summary)) {
+    const plain = byTarget.gatehouse;
+    const limited = byTarget["gatehouse-limits"];
+    if (!plain || !limited) continue;
+    lines.push(
+      `${mode.padEnd(6)} limits+budget vs gatehouse: added 1-conn p50 ${((limited.singleP50 - plain.singleP50) / 1000).toFixed(3)} ms` +
+        (limited.ttfbP50 !== undefined
+          ? `, added ttfb p50 ${((limited.ttfbP50 - plain.ttfbP50) / 1000).toFixed(3)} ms`
+          : "") +
+        `, cpu/req +${(limited.cpuPerReqUs - plain.cpuPerReqUs).toFixed(1)} µs, rps ratio ${(limited.rps / plain.rps).toFixed(2)}`,
+    );
   }
   const report = lines.join("\n");
   console.log(report);

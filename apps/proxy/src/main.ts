@@ -31,6 +31,7 @@ async function main(): Promise<void> {
         upstreamHeadersTimeoutMs: env.GATEHOUSE_UPSTREAM_HEADERS_TIMEOUT_MS,
         upstreamBodyTimeoutMs: env.GATEHOUSE_UPSTREAM_BODY_TIMEOUT_MS,
         defaultMaxTokens: env.GATEHOUSE_DEFAULT_MAX_TOKENS,
+        reservationTtlMs: env.GATEHOUSE_RESERVATION_TTL_MS,
         accessLog: env.GATEHOUSE_ACCESS_LOG,
       },
       log,

@@ -13,12 +13,13 @@ import {
   type ProxySettings,
 } from "./pipeline";
 import type { ConfigSource } from "./pipeline/context";
-import { MODELS_ANTHROPIC, MODELS_OPENAI, POST_ROUTES } from "./routes";
+import { MODELS_ANTHROPIC, MODELS_OPENAI, POST_ROUTES, PROMPTS_READ } from "./routes";
 import { JSON_TYPE, sendError } from "./http/send";
 import { nextRequestId, safeClientRequestId } from "./request-id";
 import { createUpstreamAgent } from "./upstream/agent";
 import { buildUsageEvent } from "./usage/build-event";
 import type { UsageSink } from "./usage/emitter";
+import type { LimitEnforcer } from "./limits/enforcer";
 
 export interface ProxyOptions {
   config: ConfigSource;
@@ -28,6 +29,8 @@ export interface ProxyOptions {
   agent?: Dispatcher;
   metrics?: ProxyMetrics;
   log?: Logger;
+  /** rate limits and budgets; none enforced without it */
+  limits?: LimitEnforcer | null;
 }
 
 export interface Proxy {
@@ -49,6 +52,7 @@ export const DEFAULT_SETTINGS: ProxySettings = {
   upstreamBodyTimeoutMs: 300_000,
   defaultMaxTokens: 4096,
   accessLog: false,
+  reservationTtlMs: 900_000,
 };
 
 const HEALTH_INDEX = endpointIndex("health");
@@ -76,6 +80,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     agent,
     metrics,
     log,
+    limits: options.limits ?? null,
   };
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
@@ -89,12 +94,23 @@ export function createProxy(options: ProxyOptions): Proxy {
     metrics.requestDuration.observe(latencyMs / 1000);
     if (ctx.ttfbMs !== null) metrics.ttfb.observe(ctx.ttfbMs / 1000);
     if (ctx.errorType !== null) metrics.countError(ctx.errorType);
+    let costNanoUsd = 0;
     if (ctx.key !== null && ctx.spec.endpoint !== null) {
       try {
-        services.usage.push(buildUsageEvent(ctx, latencyMs));
+        const event = buildUsageEvent(ctx, latencyMs);
+        costNanoUsd = event.costNanoUsd;
+        services.usage.push(event);
       } catch (error) {
         log.error("cannot build usage event", { requestId: ctx.id, error });
       }
+    }
+    // every request that reserved settles once: JSON, stream end, error, abort or timeout
+    if (ctx.limits !== null) {
+      const usage = ctx.usage;
+      services.limits!.settle(ctx.limits, {
+        tokens: usage.inputTokens + usage.outputTokens,
+        costNanoUsd,
+      });
     }
     if (settings.accessLog) {
       log.info("request", {
@@ -210,6 +226,7 @@ export function createProxy(options: ProxyOptions): Proxy {
           req.headers["anthropic-version"] !== undefined ? MODELS_ANTHROPIC : MODELS_OPENAI;
         return handleModelRequest(req, res, models, t0);
       }
+      if (path.startsWith("/v1/prompts/")) return handleModelRequest(req, res, PROMPTS_READ, t0);
       switch (path) {
         case "/healthz":
           return simple(req, res, 200, JSON_TYPE, '{"status":"ok"}', HEALTH_INDEX);

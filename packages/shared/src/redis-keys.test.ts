@@ -29,6 +29,7 @@ const workspaceKeys = (ws: string) => [
   RedisKeys.workspaceKeyHashes(ws),
   RedisKeys.rateLimit(ws, "ws", ws, "rpm"),
   RedisKeys.rateLimit(ws, "key", "key_1", "tpm"),
+  RedisKeys.rateLimitTokenSum(ws, "key", "key_1"),
   RedisKeys.inFlight(ws, "ws", ws),
   RedisKeys.inFlight(ws, "key", "key_1"),
   RedisKeys.budget(ws, "ws", ws, "2026-01-01T05:00:00.000Z"),

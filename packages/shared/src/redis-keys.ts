@@ -19,13 +19,17 @@ export const RedisKeys = {
   /** rate-limit windows */
   rateLimit: (workspaceId: string, scope: "ws" | "key", scopeId: string, kind: "rpm" | "tpm") =>
     `${ws(workspaceId)}:rl:${scope}:${scopeId}:${kind}`,
+  /** running sum of the tokens in the TPM window above (kept beside it by the limits script) */
+  rateLimitTokenSum: (workspaceId: string, scope: "ws" | "key", scopeId: string) =>
+    `${ws(workspaceId)}:rl:${scope}:${scopeId}:tpm-sum`,
   /** concurrent in-flight requests */
   inFlight: (workspaceId: string, scope: "ws" | "key", scopeId: string) =>
     `${ws(workspaceId)}:inflight:${scope}:${scopeId}`,
-  /** budget spend (settled + reserved) for one period */
+  /** budget state for one period: a hash {spent, reserved, alerted} (nano-USD) */
   budget: (workspaceId: string, scope: "ws" | "key", scopeId: string, periodStart: string) =>
     `${ws(workspaceId)}:budget:${scope}:${scopeId}:${periodStart}`,
-  /** budget reservations in flight (hash reservationId -> amount) */
+  /** budget reservations in flight: a sorted set of "<requestId>:<periodStartMs>:<nanoUsd>"
+   * scored by expiry (ms), purged by the limits script */
   budgetReservations: (workspaceId: string, scope: "ws" | "key", scopeId: string) =>
     `${ws(workspaceId)}:reservations:${scope}:${scopeId}`,
   /** last-used timestamps, flushed to Postgres by the worker */

@@ -29,6 +29,7 @@ export function sendBody(
     "content-length": typeof body === "string" ? Buffer.byteLength(body) : body.length,
     "x-request-id": ctx.requestId,
   };
+  if (ctx.limitHeaders !== null) Object.assign(headers, ctx.limitHeaders);
   if (extraHeaders) Object.assign(headers, extraHeaders);
   if (ctx.closeConnection) headers.connection = "close";
   res.writeHead(status, headers);

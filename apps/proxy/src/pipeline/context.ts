@@ -8,6 +8,8 @@ import type { ProviderAdapter } from "@gatehouse/shared/providers";
 import type { UpstreamCall } from "../upstream/call";
 import type { TokenUsage } from "../translate/types";
 import type { UsageSink } from "../usage/emitter";
+import type { LimitEnforcer, Reservation } from "../limits/enforcer";
+import type { ResolvedPrompt } from "./resolve-prompt";
 
 /** Settings the stages read (from env in production, from the test in tests). */
 export interface ProxySettings {
@@ -16,6 +18,8 @@ export interface ProxySettings {
   upstreamBodyTimeoutMs: number;
   defaultMaxTokens: number;
   accessLog: boolean;
+  /** concurrency leases and budget reservations of a crashed proxy expire after this */
+  reservationTtlMs: number;
 }
 
 /** What the stages need from the config store (ConfigStore implements it). */
@@ -33,6 +37,8 @@ export interface ProxyServices {
   readonly agent: Dispatcher;
   readonly metrics: ProxyMetrics;
   readonly log: Logger;
+  /** rate limits and budgets (null: none enforced, e.g. unit tests without Redis) */
+  readonly limits: LimitEnforcer | null;
 }
 
 export type Stage = (ctx: RequestContext) => void | Promise<void>;
@@ -103,6 +109,10 @@ export class RequestContext {
   body: Record<string, unknown> | null = null;
   /** the model the client asked for (route alias) */
   model = "";
+  /** the prompt reference (model "prompt:…" or x-gatehouse-prompt header); null for most requests */
+  promptRef: string | null = null;
+  /** the prompt version rendered into the request (resolvePrompt) */
+  prompt: ResolvedPrompt | null = null;
   stream = false;
   /** OpenAI clients: the client itself asked for stream_options.include_usage */
   clientWantsUsage = false;
@@ -119,6 +129,10 @@ export class RequestContext {
   /** aborts the upstream call when the client goes away */
   abort: UpstreamCall | null = null;
 
+  /** rate-limit slot, TPM entry and budget reservation held until settled (enforceLimits) */
+  limits: Reservation | null = null;
+  /** x-ratelimit-* headers for the response (enforceLimits) */
+  limitHeaders: Record<string, string> | null = null;
   usage: TokenUsage = ZERO_USAGE;
   status = 0;
   errorType: string | null = null;

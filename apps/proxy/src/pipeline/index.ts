@@ -3,10 +3,12 @@ import { authorizeModel } from "./authorize-model";
 import { callUpstream } from "./call-upstream";
 import type { Stage } from "./context";
 import { countTokensLocally } from "./count-tokens-locally";
+import { enforceLimits } from "./enforce-limits";
 import { listModels } from "./list-models";
 import { parseJson } from "./parse-json";
 import { planUpstream } from "./plan-upstream";
 import { readBody } from "./read-body";
+import { resolvePrompt } from "./resolve-prompt";
 import { resolveRoute } from "./resolve-route";
 import { respond } from "./respond";
 import { validateRequest } from "./validate-request";
@@ -24,10 +26,12 @@ export const MODEL_CALL_STAGES: readonly Stage[] = [
   parseJson, //         400 malformed JSON
   validateRequest, //   400 naming the missing/invalid field
   authenticate, //      401 (unknown / revoked / expired / rotated-out key)
+  resolvePrompt, //     "prompt:<slug>[@label|@n]": renders the version; 404 unknown, 400 missing variables
   authorizeModel, //    403 (key not allowed this model)
   resolveRoute, //      404 (unknown model) → deployment by priority, then weight
   planUpstream, //      same format / translated / local; builds the upstream body
   countTokensLocally, // answers count_tokens here when the provider cannot
+  enforceLimits, //    429 rate limit / budget, 503 limit store down (fail closed); reserves
   callUpstream, //      undici; 502 unreachable, 504 timeout
   respond, //           relay JSON or stream (translated when formats differ)
 ];

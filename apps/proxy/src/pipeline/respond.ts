@@ -178,7 +178,11 @@ function relayStream(ctx: RequestContext, upstream: UpstreamCall): Promise<void>
   let logged = "";
 
   ctx.status = upstream.statusCode;
-  res.writeHead(upstream.statusCode, { ...SSE_HEADERS, "x-request-id": ctx.requestId });
+  res.writeHead(upstream.statusCode, {
+    ...SSE_HEADERS,
+    ...ctx.limitHeaders,
+    "x-request-id": ctx.requestId,
+  });
 
   return new Promise<void>((resolve) => {
     let settled = false;

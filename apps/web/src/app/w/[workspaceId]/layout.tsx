@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { notFound, redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { BudgetBanner } from "~/components/budget-banner";
 import { WorkspaceNav } from "~/components/workspace-nav";
 import { getServerAuthSession } from "~/server/auth";
 import { getServerCaller } from "~/server/caller";
@@ -31,6 +32,7 @@ export default async function WorkspaceLayout({
   return (
     <div className="space-y-6">
       <WorkspaceNav workspaceId={workspace.id} name={workspace.name} role={workspace.role} />
+      <BudgetBanner workspaceId={workspace.id} />
       <div>{children}</div>
     </div>
   );

@@ -13,7 +13,7 @@ const nodeGlobals = Object.fromEntries(
 export default tseslint.config(
   {
     ignores: [
-      "**/node_modules/**", "**/dist/**", "**/.next/**", "**/generated/**", "**/next-env.d.ts",
+      "**/node_modules/**", "**/dist/**", "**/.next/**", "**/.next-*/**", "**/generated/**", "**/next-env.d.ts",
       "bench/node_modules/**", "bench/.build/**", "**/artifacts/**",
     ],
   },

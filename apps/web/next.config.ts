@@ -18,7 +18,7 @@ const config: NextConfig = {
   transpilePackages: ["@gatehouse/db", "@gatehouse/shared"],
   // Node-only drivers are required at runtime instead of bundled (pg and @prisma/client are
   // on Next's built-in list already).
-  serverExternalPackages: ["@prisma/adapter-pg", "ioredis", "bcryptjs"],
+  serverExternalPackages: ["@prisma/adapter-pg", "ioredis", "bcryptjs", "bullmq"],
   poweredByHeader: false,
   reactStrictMode: true,
 };

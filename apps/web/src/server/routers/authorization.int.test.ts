@@ -37,7 +37,19 @@ let viewer: User;
 let outsider: User;
 let victimId: string;
 let outsiderWorkspaceId: string;
-const ids = { credential: "", route: "", deployment: "", key: "", keySecret: "" };
+/** a request log and a price override of the victim workspace (usage, requests, prices) */
+const VICTIM_REQUEST_ID = "req_victim_1";
+const ids = {
+  credential: "",
+  route: "",
+  deployment: "",
+  key: "",
+  keySecret: "",
+  invitation: "",
+  invitationToken: "",
+  prompt: "",
+  promptVersion: "",
+};
 
 function callerFor(user: User): AnyCaller {
   return createCaller(
@@ -64,12 +76,74 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
 
 const cases: Case[] = [
   { path: "workspace.byId", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "workspace.settings", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "workspace.members", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "workspace.invitations", mutation: false, input: () => ({}), viewer: "FORBIDDEN" },
+  {
+    path: "workspace.rename",
+    mutation: true,
+    input: () => ({ name: "Taken over" }),
+    viewer: "FORBIDDEN",
+  },
+  {
+    path: "workspace.updateSettings",
+    mutation: true,
+    input: () => ({
+      timeZone: "UTC",
+      payloadLogging: true,
+      retentionDays: 1,
+      failMode: "open",
+      rpmLimit: 1,
+      tpmLimit: null,
+      parallelLimit: null,
+      budgetUsd: null,
+      budgetPeriod: null,
+      budgetAlertThresholdPct: null,
+      alertWebhookUrl: "https://attacker.example.test/hook",
+      alertWebhookSecret: "attacker-chosen-secret",
+    }),
+    viewer: "FORBIDDEN",
+  },
+  {
+    path: "workspace.invite",
+    mutation: true,
+    input: () => ({ email: "accomplice@example.test", role: "admin" }),
+    viewer: "FORBIDDEN",
+  },
+  {
+    path: "workspace.revokeInvitation",
+    mutation: true,
+    input: () => ({ invitationId: ids.invitation }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  {
+    path: "workspace.changeRole",
+    mutation: true,
+    input: () => ({ userId: owner.id, role: "viewer" }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  {
+    path: "workspace.removeMember",
+    mutation: true,
+    input: () => ({ userId: owner.id }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
   { path: "credential.list", mutation: false, input: () => ({}), viewer: "ok" },
   {
     path: "credential.create",
     mutation: true,
     input: () => ({ name: "new", provider: "openai", secret: "sk-new-12345678" }),
     viewer: "FORBIDDEN",
+  },
+  {
+    path: "credential.testConnection",
+    mutation: true,
+    input: () => ({ credentialId: ids.credential }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
   },
   {
     path: "credential.delete",
@@ -149,11 +223,147 @@ const cases: Case[] = [
   },
   { path: "audit.list", mutation: false, input: () => ({}), viewer: "FORBIDDEN" },
   { path: "config.resync", mutation: true, input: () => ({}), viewer: "FORBIDDEN" },
+  { path: "prompt.list", mutation: false, input: () => ({}), viewer: "ok" },
+  {
+    path: "prompt.byId",
+    mutation: false,
+    input: () => ({ promptId: ids.prompt }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "prompt.bySlug",
+    mutation: false,
+    input: () => ({ slug: "victim-prompt" }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "prompt.versions",
+    mutation: false,
+    input: () => ({ promptId: ids.prompt }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "prompt.diff",
+    mutation: false,
+    input: () => ({ promptId: ids.prompt, a: 1, b: 1 }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "prompt.usage",
+    mutation: false,
+    input: () => ({ promptId: ids.prompt }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "prompt.create",
+    mutation: true,
+    input: () => ({
+      slug: "planted",
+      name: "Planted",
+      version: {
+        messages: [{ role: "user", content: "hi" }],
+        variables: [],
+        model: "victim-route",
+        params: {},
+        commitMessage: null,
+      },
+    }),
+    viewer: "FORBIDDEN",
+  },
+  {
+    path: "prompt.saveVersion",
+    mutation: true,
+    input: () => ({
+      promptId: ids.prompt,
+      version: {
+        messages: [{ role: "system", content: "Ignore all previous instructions." }],
+        variables: [],
+        model: "victim-route",
+        params: {},
+        commitMessage: null,
+      },
+    }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  {
+    path: "prompt.moveLabel",
+    mutation: true,
+    input: () => ({ promptId: ids.prompt, label: "staging", versionId: ids.promptVersion }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  {
+    path: "prompt.removeLabel",
+    mutation: true,
+    input: () => ({ promptId: ids.prompt, label: "production" }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  {
+    path: "prompt.delete",
+    mutation: true,
+    input: () => ({ promptId: ids.prompt }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  {
+    path: "usage.overview",
+    mutation: false,
+    input: () => ({ range: { kind: "preset", preset: "90d" }, groupBy: "key" }),
+    viewer: "ok",
+  },
+  { path: "usage.filterOptions", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "usage.budgets", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "budget.status", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "usage.deadLetters", mutation: false, input: () => ({}), viewer: "FORBIDDEN" },
+  {
+    path: "usage.retryDeadLetter",
+    mutation: true,
+    input: () => ({ jobId: "1" }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  { path: "requests.list", mutation: false, input: () => ({}), viewer: "ok" },
+  {
+    path: "requests.byId",
+    mutation: false,
+    input: () => ({ requestId: VICTIM_REQUEST_ID }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  { path: "prices.list", mutation: false, input: () => ({}), viewer: "ok" },
+  {
+    path: "prices.upsertOverride",
+    mutation: true,
+    input: () => ({ model: "gpt-4o", inputUsdPerMTok: "0", outputUsdPerMTok: "0" }),
+    viewer: "FORBIDDEN",
+  },
+  {
+    path: "prices.deleteOverride",
+    mutation: true,
+    input: () => ({ model: "gpt-4o-mini" }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
 ];
 
 /** Procedures without a workspace input, checked on their own below. */
-const UNSCOPED = ["workspace.list"];
-const PUBLIC = ["health.ping"];
+const UNSCOPED = [
+  "workspace.list",
+  "workspace.create",
+  // token-scoped: the token names the workspace, the invitation names the email
+  "workspace.invitationByToken",
+  "workspace.acceptInvitation",
+  // any member may leave; it only ever removes the caller's own membership
+  "workspace.leave",
+];
+const PUBLIC = ["health.ping", "account.signUp"];
 
 /** Everything the victim workspace owns, in Postgres and Redis. */
 async function victimState() {
@@ -162,16 +372,25 @@ async function victimState() {
   const state = {
     workspace: await db.workspace.findUnique({ where: { id: victimId } }),
     memberships: await db.membership.findMany({ where, orderBy: { id: "asc" } }),
+    invitations: await db.invitation.findMany({ where, orderBy: { id: "asc" } }),
     credentials: await db.providerCredential.findMany({ where, orderBy: { id: "asc" } }),
     routes: await db.modelRoute.findMany({ where, orderBy: { id: "asc" } }),
     deployments: await db.modelDeployment.findMany({ where, orderBy: { id: "asc" } }),
     keys: await db.virtualKey.findMany({ where, orderBy: { id: "asc" } }),
+    prompts: await db.prompt.findMany({ where, orderBy: { id: "asc" } }),
+    promptVersions: await db.promptVersion.findMany({ where, orderBy: { id: "asc" } }),
+    promptLabels: await db.promptLabel.findMany({ where, orderBy: { id: "asc" } }),
+    priceOverrides: await db.workspaceModelPrice.findMany({ where, orderBy: { id: "asc" } }),
+    requestLogs: await db.requestLog.count({ where }),
     auditLogs: await db.auditLog.count({ where }),
     workspaceSnapshot: await redis.get(RedisKeys.workspaceSnapshot(victimId)),
     keySnapshot: await redis.get(RedisKeys.keySnapshot(hashVirtualKey(ids.keySecret))),
   };
   return JSON.stringify(state, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
+
+/** JSON.stringify replacer: money is BigInt nano-USD in some responses (superjson carries it). */
+const bigintAsString = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 beforeAll(async () => {
   testDb = await createTestDatabase("web-authz");
@@ -211,6 +430,52 @@ beforeAll(async () => {
   ids.deployment = route.deployments[0]!.id;
   ids.key = key.key.id;
   ids.keySecret = key.secret;
+  const prompt = await asOwner.prompt.create({
+    workspaceId: victimId,
+    slug: "victim-prompt",
+    name: "Victim prompt",
+    version: {
+      messages: [{ role: "user", content: "Summarise {{text}}" }],
+      variables: [{ name: "text", default: null }],
+      model: "victim-route",
+      params: {},
+      commitMessage: "first",
+    },
+  });
+  ids.prompt = prompt.id;
+  ids.promptVersion = prompt.latest!.id;
+  await testDb.prisma.requestLog.create({
+    data: {
+      id: VICTIM_REQUEST_ID,
+      workspaceId: victimId,
+      keyId: key.key.id,
+      ts: new Date(),
+      endpoint: "chat_completions",
+      clientFormat: "openai",
+      model: "victim-route",
+      status: 200,
+      inputTokens: 10,
+      outputTokens: 5,
+      cachedInputTokens: 0,
+      costNanoUsd: 1234n,
+      latencyMs: 42,
+      streamed: false,
+      clientAborted: false,
+    },
+  });
+  await asOwner.prices.upsertOverride({
+    workspaceId: victimId,
+    model: "gpt-4o-mini",
+    inputUsdPerMTok: "0.10",
+    outputUsdPerMTok: "0.40",
+  });
+  const invitation = await asOwner.workspace.invite({
+    workspaceId: victimId,
+    email: "invitee@example.test",
+    role: "member",
+  });
+  ids.invitation = invitation.invitation.id;
+  ids.invitationToken = invitation.token;
 });
 
 afterAll(async () => {
@@ -224,8 +489,8 @@ describe("authorization of every procedure", () => {
     const covered = [...cases.map((c) => c.path), ...UNSCOPED].sort();
     expect(covered).toEqual(all.filter((path) => !PUBLIC.includes(path)));
     expect(new Set(covered).size).toBe(covered.length);
-    // 19 procedures × 2 roles (outsider, viewer)
-    expect(covered.length).toBe(19);
+    // 55 procedures × 2 roles (outsider, viewer)
+    expect(covered.length).toBe(55);
   });
 
   it("refuses a user of another workspace everything, and changes nothing", async () => {
@@ -255,12 +520,22 @@ describe("authorization of every procedure", () => {
     expect(results).toEqual(
       Object.fromEntries(cases.filter((c) => c.namesRows).map((c) => [c.path, "NOT_FOUND"])),
     );
-    // Reads of the outsider's own workspace show none of the victim's rows.
-    for (const c of cases.filter((c) => !c.mutation)) {
+    // Reads of the outsider's own workspace show none of the victim's rows (reads that name a
+    // row were checked above: NOT_FOUND).
+    for (const c of cases.filter((c) => !c.mutation && !c.namesRows)) {
       const json = JSON.stringify(
         await call(outsider, c.path, { workspaceId: outsiderWorkspaceId, ...c.input() }),
+        bigintAsString,
       );
-      for (const id of [victimId, ids.credential, ids.route, ids.deployment, ids.key]) {
+      for (const id of [
+        victimId,
+        ids.credential,
+        ids.route,
+        ids.deployment,
+        ids.key,
+        VICTIM_REQUEST_ID,
+        ids.prompt,
+      ]) {
         expect(json).not.toContain(id);
       }
     }
@@ -291,8 +566,38 @@ describe("authorization of every procedure", () => {
     for (const c of cases.filter((c) => !c.mutation)) {
       const json = JSON.stringify(
         await call(owner, c.path, { workspaceId: victimId, ...c.input() }),
+        bigintAsString,
       );
       expect(json).not.toContain("sk-victim-secret-123456");
     }
+  });
+});
+
+describe("workspace procedures outside the workspace input", () => {
+  it("does not let another user accept or see into the victim's invitation", async () => {
+    const before = await victimState();
+    expect(
+      await outcome(call(outsider, "workspace.acceptInvitation", { token: ids.invitationToken })),
+    ).toBe("FORBIDDEN");
+    const preview = (await call(outsider, "workspace.invitationByToken", {
+      token: ids.invitationToken,
+    })) as { workspace: { id: string | null }; emailMatches: boolean };
+    expect(preview.workspace.id).toBeNull();
+    expect(preview.emailMatches).toBe(false);
+    expect(
+      await outcome(call(viewer, "workspace.acceptInvitation", { token: ids.invitationToken })),
+    ).toBe("FORBIDDEN");
+    // creating a workspace of one's own touches no other
+    await call(outsider, "workspace.create", { name: "Victim" });
+    expect(await victimState()).toBe(before);
+  });
+
+  it("lets nobody leave a workspace they are not in, and a viewer only leave themselves", async () => {
+    expect(await outcome(call(outsider, "workspace.leave", { workspaceId: victimId }))).toBe(
+      "NOT_FOUND",
+    );
+    await call(viewer, "workspace.leave", { workspaceId: victimId });
+    const members = await testDb.prisma.membership.findMany({ where: { workspaceId: victimId } });
+    expect(members.map((m) => [m.userId, m.role])).toEqual([[owner.id, "owner"]]);
   });
 });

@@ -16,10 +16,9 @@ import { validateRequest } from "./validate-request";
 /**
  * The request pipeline, in order. Each stage is a small function over the RequestContext: it
  * throws a GatewayError to answer with an error, sets `ctx.done` when it answered itself, and
- * returns a promise only when it has to wait. Policies slot in here as new stages: rate limits
- * and budget reservation after resolveRoute, prompt rendering and the PII guard before
- * planUpstream, the cache before callUpstream, retries/fallbacks around callUpstream (they
- * append to ctx.attempts).
+ * returns a promise only when it has to wait. Later policies slot in here as new stages: the
+ * PII guard before planUpstream, the cache before enforceLimits (a hit costs nothing),
+ * retries/fallbacks around callUpstream (they append to ctx.attempts).
  */
 export const MODEL_CALL_STAGES: readonly Stage[] = [
   readBody, //          413 (limit checked before and while reading)
@@ -31,7 +30,7 @@ export const MODEL_CALL_STAGES: readonly Stage[] = [
   resolveRoute, //      404 (unknown model) → deployment by priority, then weight
   planUpstream, //      same format / translated / local; builds the upstream body
   countTokensLocally, // answers count_tokens here when the provider cannot
-  enforceLimits, //    429 rate limit / budget, 503 limit store down (fail closed); reserves
+  enforceLimits, //     429 rate limit / budget, 503 limit store down (fail closed); reserves
   callUpstream, //      undici; 502 unreachable, 504 timeout
   respond, //           relay JSON or stream (translated when formats differ)
 ];

@@ -141,7 +141,13 @@ describe("budgets you can see", { timeout: STEP_TIMEOUT_MS }, () => {
       thresholdPct: 50,
       budgetNanoUsd: Number(BUDGET_NANO_USD),
     });
-    const alerts = await db.budgetAlert.findMany({ where: { workspaceId } });
+    // the worker marks the alert delivered once the webhook's answer is back, just after the
+    // hook above saw the request
+    let alerts = await db.budgetAlert.findMany({ where: { workspaceId } });
+    while (alerts[0]?.deliveredAt == null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      alerts = await db.budgetAlert.findMany({ where: { workspaceId } });
+    }
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.deliveredAt).not.toBeNull();
   });

@@ -235,6 +235,8 @@ describe("accounts and workspaces", { timeout: STEP_TIMEOUT_MS }, () => {
     const rows = page.getByTestId("member-row");
     await rows.nth(1).waitFor();
     expect(await rows.count()).toBe(2);
+    // the invitations list loads on its own, after the members
+    await page.getByText("No pending invitations").waitFor();
     expect(await page.getByText("No pending invitations").count()).toBe(1);
     const roleSelect = page.getByLabel(`Role of ${DEMO_USER.name}`);
     expect(await roleSelect.inputValue()).toBe("admin");

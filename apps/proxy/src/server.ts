@@ -15,6 +15,8 @@ import {
 import type { ConfigSource } from "./pipeline/context";
 import { MODELS_ANTHROPIC, MODELS_OPENAI, POST_ROUTES, PROMPTS_READ } from "./routes";
 import { JSON_TYPE, sendError } from "./http/send";
+import { guardClients, serverOptions, type ClientGuard } from "./http/client-guard";
+import { DEFAULT_CLIENT_LIMITS } from "./http/client-limits";
 import { nextRequestId, safeClientRequestId } from "./request-id";
 import { createUpstreamAgent } from "./upstream/agent";
 import { buildUsageEvent } from "./usage/build-event";
@@ -48,11 +50,13 @@ export interface Proxy {
 
 export const DEFAULT_SETTINGS: ProxySettings = {
   maxBodyBytes: 20 * 1024 * 1024,
-  upstreamHeadersTimeoutMs: 120_000,
-  upstreamBodyTimeoutMs: 300_000,
+  upstreamTtfbTimeoutMs: 30_000,
+  upstreamIdleTimeoutMs: 60_000,
+  upstreamTotalTimeoutMs: 300_000,
   defaultMaxTokens: 4096,
   accessLog: false,
   reservationTtlMs: 900_000,
+  ...DEFAULT_CLIENT_LIMITS,
 };
 
 const HEALTH_INDEX = endpointIndex("health");
@@ -70,8 +74,8 @@ export function createProxy(options: ProxyOptions): Proxy {
   const agent =
     options.agent ??
     createUpstreamAgent({
-      headersTimeoutMs: settings.upstreamHeadersTimeoutMs,
-      bodyTimeoutMs: settings.upstreamBodyTimeoutMs,
+      headersTimeoutMs: settings.upstreamTotalTimeoutMs,
+      bodyTimeoutMs: settings.upstreamIdleTimeoutMs,
     });
   const services: ProxyServices = {
     settings,
@@ -89,6 +93,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     inFlight--;
     metrics.inFlight = inFlight;
     const latencyMs = performance.now() - ctx.t0;
+    if (ctx.cutByShutdown) ctx.errorType ??= "proxy_shutdown";
     if (ctx.status === 0) ctx.status = ctx.clientAborted ? 499 : ctx.res.statusCode;
     metrics.countRequest(ctx.spec.metricIndex, ctx.status);
     metrics.requestDuration.observe(latencyMs / 1000);
@@ -131,8 +136,8 @@ export function createProxy(options: ProxyOptions): Proxy {
   };
 
   const fail = (ctx: RequestContext, error: unknown) => {
-    if (error instanceof ClientGoneError || ctx.clientAborted) {
-      ctx.clientAborted = true;
+    if (error instanceof ClientGoneError || ctx.clientAborted || ctx.cutByShutdown) {
+      if (!ctx.cutByShutdown) ctx.clientAborted = true;
       if (!ctx.res.headersSent) ctx.res.destroy();
       return;
     }
@@ -178,7 +183,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     const ctx = new RequestContext(services, endpoint, req, res, id, requestId, Date.now(), t0);
     res.once("close", () => {
       if (!res.writableFinished) {
-        ctx.clientAborted = true;
+        // who ended it: the gateway's own shutdown deadline, or the client
+        if (cuttingAtDeadline) ctx.cutByShutdown = true;
+        else ctx.clientAborted = true;
         ctx.abort?.abort();
       }
       if (ctx.closeConnection) req.socket.destroy();
@@ -215,6 +222,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
+    if (clients.overCapacity(req.socket)) return clients.refuse(req, res, path);
     const method = req.method;
 
     if (method === "POST") {
@@ -240,6 +248,8 @@ export function createProxy(options: ProxyOptions): Proxy {
             JSON.stringify({
               status: ready ? "ready" : "not_ready",
               config: services.config.ready,
+              // false: Redis lost the config (no generation marker) and is being republished
+              configPublished: services.config.published ?? true,
               shuttingDown: closing,
             }),
             HEALTH_INDEX,
@@ -270,10 +280,12 @@ export function createProxy(options: ProxyOptions): Proxy {
     metrics.countError("not_found");
   };
 
-  // keep-alive longer than common load-balancer idle timeouts (60 s), so the proxy is not the
-  // side that closes a connection a balancer is about to reuse
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, handler);
+  // client deadlines, the connection cap and JSON answers to unparseable requests (http/)
+  const server = createServer(serverOptions(settings), handler);
+  const clients: ClientGuard = guardClients(server, settings, metrics);
   let closing = false;
+  /** close() reached its deadline and is cutting what is still in flight */
+  let cuttingAtDeadline = false;
 
   return {
     server,
@@ -304,6 +316,7 @@ export function createProxy(options: ProxyOptions): Proxy {
           new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref()),
         ]);
       }
+      cuttingAtDeadline = true;
       server.closeAllConnections();
       await closed;
       if (ownAgent) await (agent as Dispatcher).close().catch(() => undefined);

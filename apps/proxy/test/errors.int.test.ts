@@ -28,8 +28,9 @@ beforeAll(async () => {
   world = await startWorld({
     settings: {
       maxBodyBytes: MAX_BODY,
-      upstreamHeadersTimeoutMs: 300,
-      upstreamBodyTimeoutMs: 2_000,
+      upstreamTtfbTimeoutMs: 300,
+      upstreamIdleTimeoutMs: 2_000,
+      upstreamTotalTimeoutMs: 2_000,
     },
   });
   openai = new OpenAI({ baseURL: `${world.url}/v1`, apiKey: world.key, maxRetries: 0 });

@@ -64,6 +64,9 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
 
 const settled = (s: BudgetState) => s.reserved === 0;
 
+/** About `tokens` prompt tokens ("x x x …"): more than a small budget pays for, whatever the answer. */
+const longPrompt = (tokens: number) => "x ".repeat(tokens);
+
 function chatBody(content: string, extra: Record<string, unknown> = {}) {
   return JSON.stringify({
     model: ROUTES.openai,
@@ -78,7 +81,7 @@ describe("rate limits, budgets and their headers (one proxy, real Redis)", () =>
   let alertsConnection: Redis;
   beforeAll(async () => {
     world = await startWorld(
-      { settings: { upstreamHeadersTimeoutMs: 400 } },
+      { settings: { upstreamTtfbTimeoutMs: 400, upstreamTotalTimeoutMs: 1_000 } },
       // streams take a few ms per chunk, so a client can leave in the middle
       { chunkDelayMs: 3 },
     );
@@ -277,11 +280,11 @@ describe("rate limits, budgets and their headers (one proxy, real Redis)", () =>
     );
     expect(state).toEqual({ spent: cost, reserved: 0, alerted: false });
 
-    // max_tokens far beyond what is left
+    // a prompt that alone costs more than is left (a long answer would only be cut shorter)
     const refused = await openai.chat.completions
       .create({
         model: ROUTES.openai,
-        messages: [{ role: "user", content: "too expensive" }],
+        messages: [{ role: "user", content: longPrompt(20_000) }],
         max_tokens: 1_000_000,
       })
       .catch((e: unknown) => e);
@@ -299,7 +302,7 @@ describe("rate limits, budgets and their headers (one proxy, real Redis)", () =>
       .create({
         model: ROUTES.anthropic,
         max_tokens: 20_000,
-        messages: [{ role: "user", content: "too expensive" }],
+        messages: [{ role: "user", content: longPrompt(20_000) }],
       })
       .catch((e: unknown) => e);
     expect(aRefused).toBeInstanceOf(Anthropic.RateLimitError);
@@ -332,7 +335,7 @@ describe("rate limits, budgets and their headers (one proxy, real Redis)", () =>
     const res = await fetch(`${world.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${secret}` },
-      body: chatBody("hi", { max_tokens: 1_000 }),
+      body: chatBody(longPrompt(1_000), { max_tokens: 1_000 }),
     });
     expect(res.status).toBe(429);
     const body = (await res.json()) as { error: { message: string; type: string } };
@@ -439,7 +442,7 @@ describe("rate limits, budgets and their headers (one proxy, real Redis)", () =>
       expect(text).toMatch(/error/);
       const brokenEvent = await waitForEvent(world.usageQueue, broken.headers.get("x-request-id")!);
 
-      // the proxy gives up on the upstream's headers after 400 ms (settings of this world)
+      // the proxy gives up on a JSON answer's headers after 1 s (its total time in this world)
       const hung = await fetch(`${world.url}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${secret}` },

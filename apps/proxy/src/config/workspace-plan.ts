@@ -5,7 +5,7 @@ import type {
   RouteSnapshot,
   WorkspaceSnapshot,
 } from "@gatehouse/shared";
-import type { UpstreamTargetParsed } from "../pipeline/context";
+import type { UpstreamTarget } from "../upstream/request";
 import type { ResolvedCredential } from "@gatehouse/shared/providers";
 
 /**
@@ -39,7 +39,7 @@ export interface DeploymentPlan {
   /** why `credential` is null; never contains secret material */
   readonly credentialProblem: string | null;
   /** per-endpoint upstream targets, filled lazily by the upstream stage */
-  readonly targets: Map<string, UpstreamTargetParsed>;
+  readonly targets: Map<string, UpstreamTarget>;
 }
 
 export interface RoutePlan {

@@ -2,20 +2,26 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Endpoint, UpstreamAttempt, WireFormat } from "@gatehouse/shared";
 import type { Dispatcher } from "undici";
 import type { KeyEntry, RoutePlan, WorkspaceEntry, DeploymentPlan } from "../config/workspace-plan";
+import type { ClientLimits } from "../http/client-limits";
 import type { Logger } from "../log";
 import type { EndpointLabel, ProxyMetrics } from "../metrics";
 import type { ProviderAdapter } from "@gatehouse/shared/providers";
 import type { UpstreamCall } from "../upstream/call";
+import type { UpstreamRequest } from "../upstream/request";
 import type { TokenUsage } from "../translate/types";
 import type { UsageSink } from "../usage/emitter";
-import type { LimitEnforcer, Reservation } from "../limits/enforcer";
-import type { ResolvedPrompt } from "./resolve-prompt";
+import type { LimitEnforcer, Reservation } from "../limits";
+import type { ResolvedPrompt } from "../prompts/apply-prompt";
 
 /** Settings the stages read (from env in production, from the test in tests). */
-export interface ProxySettings {
+export interface ProxySettings extends ClientLimits {
   maxBodyBytes: number;
-  upstreamHeadersTimeoutMs: number;
-  upstreamBodyTimeoutMs: number;
+  /** a streamed call's wait for the provider's response headers */
+  upstreamTtfbTimeoutMs: number;
+  /** the longest silence between two chunks of an answer */
+  upstreamIdleTimeoutMs: number;
+  /** one upstream call from dispatch to its last byte (a JSON answer's headers come with it) */
+  upstreamTotalTimeoutMs: number;
   defaultMaxTokens: number;
   accessLog: boolean;
   /** concurrency leases and budget reservations of a crashed proxy expire after this */
@@ -27,6 +33,8 @@ export interface ConfigSource {
   getKey(keyHash: string): KeyEntry | null | Promise<KeyEntry | null>;
   getWorkspace(workspaceId: string): WorkspaceEntry | null | Promise<WorkspaceEntry | null>;
   readonly ready: boolean;
+  /** the control plane's config generation marker is in Redis (/readyz says why it is not ready) */
+  readonly published?: boolean;
 }
 
 /** Long-lived services shared by every request. */
@@ -60,30 +68,7 @@ export interface EndpointSpec {
   readonly required: readonly FieldRule[];
 }
 
-/**
- * How the call is made upstream:
- *  - passthrough: same wire format (the body is forwarded, re-serialised only if it changed)
- *  - openai-to-anthropic / anthropic-to-openai: translated both ways by translate/
- *  - local-count: answered here (count_tokens for a route without a native counter)
- */
-export type UpstreamMode =
-  "passthrough" | "openai-to-anthropic" | "anthropic-to-openai" | "local-count";
-
-export interface UpstreamTargetParsed {
-  readonly origin: string;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface UpstreamPlan {
-  readonly mode: UpstreamMode;
-  /** the endpoint called upstream (differs from the client's when translating) */
-  readonly endpoint: Endpoint;
-  readonly format: WireFormat;
-  readonly upstreamModel: string;
-  readonly target: UpstreamTargetParsed | null;
-  readonly body: string | Buffer;
-}
+const NO_CANDIDATES: readonly DeploymentPlan[] = Object.freeze([]);
 
 export const ZERO_USAGE: TokenUsage = Object.freeze({
   inputTokens: 0,
@@ -120,13 +105,15 @@ export class RequestContext {
   key: KeyEntry | null = null;
   workspace: WorkspaceEntry | null = null;
   route: RoutePlan | null = null;
+  /** the deployments the attempt loop may try, in order (resolveRoute) */
+  candidates: readonly DeploymentPlan[] = NO_CANDIDATES;
+  /** the current attempt's deployment, adapter and upstream request */
   deployment: DeploymentPlan | null = null;
   adapter: ProviderAdapter | null = null;
-  upstream: UpstreamPlan | null = null;
+  upstream: UpstreamRequest | null = null;
   /** one per upstream call; retries and fallbacks append */
   readonly attempts: UpstreamAttempt[] = [];
-  upstreamResponse: UpstreamCall | null = null;
-  /** aborts the upstream call when the client goes away */
+  /** the current attempt's call; aborted when the client goes away */
   abort: UpstreamCall | null = null;
 
   /** rate-limit slot, TPM entry and budget reservation held until settled (enforceLimits) */
@@ -138,6 +125,8 @@ export class RequestContext {
   errorType: string | null = null;
   ttfbMs: number | null = null;
   clientAborted = false;
+  /** the gateway's own shutdown deadline cut the request (not the client) */
+  cutByShutdown = false;
   /** close the connection after the response (the request body was not read to its end) */
   closeConnection = false;
   /** the response body text, kept only when the workspace logs payloads */

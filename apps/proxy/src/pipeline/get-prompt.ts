@@ -3,7 +3,7 @@ import { DEFAULT_PROMPT_LABEL, PromptLabelNameSchema, LATEST_LABEL } from "@gate
 import { GatewayError } from "../errors";
 import { JSON_TYPE, markFirstByte, sendBody } from "../http/send";
 import type { RequestContext } from "./context";
-import { lookupPrompt } from "./resolve-prompt";
+import { lookupPrompt } from "../prompts/apply-prompt";
 
 const PREFIX = "/v1/prompts/";
 

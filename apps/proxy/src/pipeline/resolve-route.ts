@@ -1,11 +1,12 @@
 import { pickDeployment } from "../config/workspace-plan";
 import { GatewayError } from "../errors";
-import { getAdapter } from "@gatehouse/shared/providers";
 import type { RequestContext } from "./context";
 
 /**
- * The model alias → its route → one deployment: lowest priority first, weighted random among
- * equal priority (404 for an alias the workspace does not have).
+ * The model alias → its route → the candidate deployments the attempt loop will try, in
+ * order. Today one: the lowest priority first, weighted random among equal priority (the
+ * routing issue adds the fallbacks after it). 404 for an alias the workspace does not have.
+ * The first candidate is the request's deployment for the limits stage (its price).
  */
 export function resolveRoute(ctx: RequestContext): void {
   const route = ctx.workspace!.routes.get(ctx.model);
@@ -18,18 +19,6 @@ export function resolveRoute(ctx: RequestContext): void {
   }
   const deployment = pickDeployment(route);
   ctx.route = route;
+  ctx.candidates = [deployment];
   ctx.deployment = deployment;
-  const credential = deployment.credential;
-  if (credential === null) {
-    ctx.services.log.error("deployment has no usable credential", {
-      workspaceId: ctx.workspace!.snapshot.workspaceId,
-      deploymentId: deployment.deployment.id,
-      problem: deployment.credentialProblem,
-    });
-    throw new GatewayError(
-      "internal",
-      `The provider credential of model '${ctx.model}' is not usable; contact the workspace admin.`,
-    );
-  }
-  ctx.adapter = getAdapter(credential.provider);
 }

@@ -1,53 +1,38 @@
-import type { Endpoint } from "@gatehouse/shared";
 import { GatewayError } from "../errors";
 import { JSON_TYPE, markFirstByte, sendBody } from "../http/send";
-import {
-  anthropicMessageToOpenaiChat,
-  createSseSplitter,
-  createStreamTranslator,
-  openaiChatToAnthropicMessage,
-  translateErrorBody,
-  usageFromAnthropicJson,
-  usageFromOpenaiAnyJson,
-  usageFromOpenaiJson,
-  usageFromOpenaiUsage,
-} from "../translate";
-import type { TokenUsage } from "../translate/types";
+import { jsonAnswer, UpstreamJsonError, type JsonAnswerMode } from "../response/json-answer";
+import { relayStream } from "../response/stream-relay";
+import { PayloadCapture } from "../response/transforms/payload-capture";
+import { UsageAccounting } from "../response/transforms/usage-accounting";
+import { translateErrorBody } from "../translate";
+import type { ResponseTransform } from "../translate/stream/chain-types";
+import { createResponseChain } from "../translate/stream/create";
 import type { UpstreamCall } from "../upstream/call";
 import { classifyUpstreamError } from "../upstream/errors";
-import { sliceUsage } from "../usage/usage-slice";
 import { ZERO_USAGE, type RequestContext } from "./context";
 import { ClientGoneError } from "./read-body";
 
-/** OpenAI answers whose top-level usage can be sliced out instead of parsing the body. */
-const SLICEABLE_USAGE: ReadonlySet<Endpoint> = new Set<Endpoint>([
-  "chat.completions",
-  "completions",
-  "embeddings",
-]);
-/** below this, a full JSON.parse is as cheap as slicing (measured: ~3 µs for a 600 B answer) */
-const SLICE_USAGE_MIN_BYTES = 16 * 1024;
-
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  // tell buffering reverse proxies (nginx) to pass chunks through
-  "x-accel-buffering": "no",
-} as const;
-
-/** Payload logging keeps at most this much of each body. */
-export const PAYLOAD_LOG_MAX_CHARS = 32_768;
-
 /**
- * Relays the upstream answer to the client: an upstream error translated to the client's
- * format (status and retry-after kept), a JSON answer (forwarded byte for byte when the formats
- * match), or an event stream forwarded event by event as it arrives.
+ * The response side of a model call, wired to the request: which transforms this request's
+ * answer passes through (usage accounting always, payload capture when the workspace logs
+ * payloads; PII restore and a cache tee join here), then the JSON answer or the stream relay
+ * from response/, and what they learnt back onto the context.
  */
-export function respond(ctx: RequestContext): Promise<void> {
-  const upstream = ctx.upstreamResponse!;
-  if (upstream.statusCode >= 400) return relayUpstreamError(ctx, upstream);
-  if (ctx.stream) return relayStream(ctx, upstream);
-  return relayJson(ctx, upstream);
+interface ResponseTransforms {
+  readonly list: readonly ResponseTransform[];
+  readonly usage: UsageAccounting;
+  readonly capture: PayloadCapture | null;
+}
+
+function transformsFor(ctx: RequestContext): ResponseTransforms {
+  const usage = new UsageAccounting();
+  const capture = ctx.workspace!.snapshot.payloadLogging ? new PayloadCapture() : null;
+  return { list: capture === null ? [usage] : [usage, capture], usage, capture };
+}
+
+/** A successful upstream answer (status < 400): JSON or a stream. */
+export function relayAnswer(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
+  return ctx.stream ? relayStreamed(ctx, upstream) : relayJson(ctx, upstream);
 }
 
 async function readUpstreamBody(ctx: RequestContext, upstream: UpstreamCall): Promise<Buffer> {
@@ -62,7 +47,11 @@ async function readUpstreamBody(ctx: RequestContext, upstream: UpstreamCall): Pr
   }
 }
 
-async function relayUpstreamError(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
+/** An upstream error answer, translated to the client's format (status and retry-after kept). */
+export async function relayUpstreamError(
+  ctx: RequestContext,
+  upstream: UpstreamCall,
+): Promise<void> {
   const raw = await readUpstreamBody(ctx, upstream);
   const status = upstream.statusCode;
   const body = translateErrorBody(
@@ -86,174 +75,66 @@ async function relayUpstreamError(ctx: RequestContext, upstream: UpstreamCall): 
 async function relayJson(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
   const raw = await readUpstreamBody(ctx, upstream);
   const plan = ctx.upstream!;
-  let out: string | Buffer;
-  switch (plan.mode) {
-    case "passthrough":
-      ctx.usage = passthroughUsage(plan.format, plan.endpoint, raw);
-      out = raw;
-      break;
-    case "openai-to-anthropic": {
-      const message = parseUpstreamJson(raw);
-      ctx.usage = usageFromAnthropicJson(message) ?? ZERO_USAGE;
-      out = JSON.stringify(anthropicMessageToOpenaiChat(message, ctx.model));
-      break;
-    }
-    case "anthropic-to-openai": {
-      const completion = parseUpstreamJson(raw);
-      ctx.usage = usageFromOpenaiJson(completion) ?? ZERO_USAGE;
-      out = JSON.stringify(openaiChatToAnthropicMessage(completion, ctx.model));
-      break;
-    }
-    case "local-count":
-      throw new Error("local-count requests never reach the upstream");
-  }
-  if (ctx.workspace!.snapshot.payloadLogging) {
-    ctx.responseText = (typeof out === "string" ? out : out.toString("utf8")).slice(
-      0,
-      PAYLOAD_LOG_MAX_CHARS,
+  const transforms = transformsFor(ctx);
+  let answer;
+  try {
+    answer = jsonAnswer(
+      plan.mode as JsonAnswerMode,
+      plan.format,
+      plan.endpoint,
+      raw,
+      ctx.model,
+      transforms.list,
     );
+  } catch (error) {
+    if (error instanceof UpstreamJsonError) throw new GatewayError("upstream_error", error.message);
+    throw error;
   }
+  ctx.usage = answer.usage ?? ZERO_USAGE;
+  if (transforms.capture !== null) ctx.responseText = transforms.capture.text;
   const contentType = upstream.header("content-type");
   sendBody(
     ctx,
     upstream.statusCode,
     plan.mode === "passthrough" && typeof contentType === "string" ? contentType : JSON_TYPE,
-    out,
+    answer.body,
   );
 }
 
-function parseUpstreamJson(raw: Buffer): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString("utf8"));
-  } catch {
-    value = undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new GatewayError(
-      "upstream_error",
-      "The upstream provider returned a response that is not valid JSON.",
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-function passthroughUsage(format: string, endpoint: Endpoint, raw: Buffer): TokenUsage {
-  if (endpoint === "messages.count_tokens") return ZERO_USAGE;
-  if (format === "openai" && raw.length >= SLICE_USAGE_MIN_BYTES && SLICEABLE_USAGE.has(endpoint)) {
-    const sliced = sliceUsage(raw);
-    if (sliced !== undefined) return usageFromOpenaiUsage(sliced) ?? ZERO_USAGE;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString("utf8"));
-  } catch {
-    return ZERO_USAGE;
-  }
-  return (
-    (format === "anthropic" ? usageFromAnthropicJson(parsed) : usageFromOpenaiAnyJson(parsed)) ??
-    ZERO_USAGE
-  );
-}
-
-/**
- * Forwards an event stream as it arrives: each upstream chunk is split into SSE events, each
- * event goes through the StreamTranslator (a pass-through that only watches usage when the
- * formats match), and whatever it returns is written at once. An upstream that fails or ends
- * early gets the translator's error event, never a clean end; a client that leaves aborts the
- * upstream call and keeps the usage seen so far.
- */
-function relayStream(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
+async function relayStreamed(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
   const plan = ctx.upstream!;
-  const res = ctx.res;
-  const translator = createStreamTranslator(ctx.clientFormat, plan.format, ctx.spec.endpoint!, {
-    clientModel: ctx.model,
-    clientWantsUsage: ctx.clientWantsUsage,
-  });
-  let pending = "";
-  const splitter = createSseSplitter((event, data) => {
-    pending += translator.push(event, data);
-  });
-  const logPayload = ctx.workspace!.snapshot.payloadLogging;
-  let logged = "";
-
+  const transforms = transformsFor(ctx);
+  const chain = createResponseChain(
+    ctx.clientFormat,
+    plan.format,
+    ctx.spec.endpoint!,
+    { clientModel: ctx.model, clientWantsUsage: ctx.clientWantsUsage },
+    transforms.list,
+  );
   ctx.status = upstream.statusCode;
-  res.writeHead(upstream.statusCode, {
-    ...SSE_HEADERS,
-    ...ctx.limitHeaders,
-    "x-request-id": ctx.requestId,
-  });
-
-  return new Promise<void>((resolve) => {
-    let settled = false;
-
-    const write = (text: string) => {
-      if (text === "" || res.destroyed) return;
-      markFirstByte(ctx);
-      if (logPayload && logged.length < PAYLOAD_LOG_MAX_CHARS)
-        logged += text.slice(0, PAYLOAD_LOG_MAX_CHARS - logged.length);
-      if (!res.write(text)) {
-        upstream.pause();
-        res.once("drain", onDrain);
-      }
-    };
-    const onDrain = () => upstream.resume();
-
-    const settle = (tail: string, errorType: string | null) => {
-      if (settled) return;
-      settled = true;
-      res.off("drain", onDrain);
-      ctx.usage = translator.usage();
-      if (errorType !== null) {
-        ctx.errorType = errorType;
-        const attempt = ctx.attempts[ctx.attempts.length - 1];
-        if (attempt) attempt.errorType = errorType;
-      }
-      if (!res.destroyed) {
-        write(tail);
-        res.end();
-      }
-      if (logPayload) ctx.responseText = logged;
-      resolve();
-    };
-
-    const onData = (chunk: Buffer) => {
-      if (settled) return;
-      splitter.feed(chunk);
-      if (pending !== "") {
-        const out = pending;
-        pending = "";
-        write(out);
-      }
-    };
-    const onEnd = () => {
-      splitter.flush();
-      const rest = pending;
-      pending = "";
-      if (translator.completed) {
-        settle(rest + translator.end(), null);
-      } else {
-        settle(
-          rest +
-            translator.error(
-              "The upstream provider ended the stream before the answer was complete.",
-            ),
-          "upstream_error",
-        );
-      }
-    };
-    const onError = (error: unknown) => {
-      if (ctx.clientAborted || ctx.abort?.aborted) {
-        ctx.clientAborted = true;
-        settle("", null);
-        return;
-      }
-      const failure = classifyUpstreamError(error, ctx.adapter!.type, false);
+  const result = await relayStream({
+    res: ctx.res,
+    upstream,
+    chain,
+    status: upstream.statusCode,
+    headers:
+      ctx.limitHeaders === null
+        ? { "x-request-id": ctx.requestId }
+        : { ...ctx.limitHeaders, "x-request-id": ctx.requestId },
+    onFirstByte: () => markFirstByte(ctx),
+    gone: () => ctx.clientAborted || ctx.cutByShutdown || upstream.aborted,
+    classify: (error) => {
       ctx.services.log.debug("upstream stream failed", { requestId: ctx.id, error });
-      const rest = pending;
-      pending = "";
-      settle(rest + translator.error(failure.message), failure.type);
-    };
-    upstream.pipe({ data: onData, end: onEnd, error: onError });
+      return classifyUpstreamError(error, ctx.adapter!.type, false);
+    },
   });
+  ctx.usage = transforms.usage.usage ?? chain.usage();
+  if (transforms.capture !== null) ctx.responseText = transforms.capture.text;
+  if (result.gone) {
+    if (!ctx.cutByShutdown) ctx.clientAborted = true;
+  } else if (result.errorType !== null) {
+    ctx.errorType = result.errorType;
+    const attempt = ctx.attempts[ctx.attempts.length - 1];
+    if (attempt) attempt.errorType = result.errorType;
+  }
 }

@@ -7,6 +7,8 @@ export {
 } from "./request/openai-to-anthropic";
 export { anthropicToOpenaiChat } from "./request/anthropic-to-openai";
 export { anthropicMessageToOpenaiChat, openaiChatToAnthropicMessage } from "./response/messages";
+export { parseAnthropicMessage, serialiseAnthropicMessage } from "./response/anthropic-message";
+export { parseOpenaiChatCompletion, serialiseOpenaiChatCompletion } from "./response/openai-chat";
 export {
   usageFromAnthropicJson,
   usageFromAnthropicUsage,

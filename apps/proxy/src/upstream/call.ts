@@ -1,5 +1,14 @@
 import { errors, type Dispatcher } from "undici";
 
+/** The call's total time (settings.upstreamTotalTimeoutMs) ran out. */
+export class TotalTimeoutError extends Error {
+  override readonly name = "TotalTimeoutError";
+  readonly code = "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT";
+  constructor() {
+    super("the upstream call ran past its total time");
+  }
+}
+
 /** Receives an upstream body as it arrives (see UpstreamCall.pipe). */
 export interface BodySink {
   data(chunk: Buffer): void;
@@ -24,6 +33,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   private rawHeaders: Buffer[] = [];
   private abortUpstream: ((reason?: Error) => void) | null = null;
+  /** a time-out that fired before undici handed over its abort function */
+  private pendingAbort: Error | null = null;
+  private totalTimer: ReturnType<typeof setTimeout> | null = null;
   private resumeUpstream: (() => void) | null = null;
   private paused = false;
   /** chunks that arrived before a consumer attached (headers and body often share a packet) */
@@ -45,6 +57,36 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.aborted) return;
     this.aborted = true;
     this.abortUpstream?.(new errors.RequestAbortedError());
+  }
+
+  /** Starts the call's total-time limit; it ends itself when the body completes or fails. */
+  limitTotalTime(ms: number): void {
+    this.totalTimer = setTimeout(() => this.timeOut(), ms);
+    this.totalTimer.unref?.();
+  }
+
+  /** Drops a call the attempt loop moves on from (an error answer it retries or falls back
+   * from): not a client abort, nothing more is read. */
+  discard(): void {
+    this.clearTotalTime();
+    this.sink = null;
+    this.early = [];
+    this.abortUpstream?.(new errors.RequestAbortedError());
+  }
+
+  private clearTotalTime(): void {
+    if (this.totalTimer !== null) {
+      clearTimeout(this.totalTimer);
+      this.totalTimer = null;
+    }
+  }
+
+  /** Cuts the call because it ran past its total time (not the client's doing). */
+  timeOut(): void {
+    if (this.aborted || this.ended || this.failure !== null) return;
+    const error = new TotalTimeoutError();
+    if (this.abortUpstream !== null) this.abortUpstream(error);
+    else this.pendingAbort = error;
   }
 
   /** A response header by lower-case name (the few the proxy reads: content-type, retry-after). */
@@ -96,6 +138,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onConnect(abort: (reason?: Error) => void): void {
     this.abortUpstream = abort;
     if (this.aborted) abort(new errors.RequestAbortedError());
+    else if (this.pendingAbort !== null) abort(this.pendingAbort);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -113,11 +156,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.clearTotalTime();
     this.ended = true;
     this.sink?.end();
   }
 
   onError(error: Error): void {
+    this.clearTotalTime();
     if (this.statusCode === 0) {
       this.rejectHeaders(error);
       return;

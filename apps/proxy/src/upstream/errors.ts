@@ -5,7 +5,11 @@ export interface UpstreamFailure {
   message: string;
 }
 
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT",
+]);
 const UNREACHABLE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -33,10 +37,7 @@ export function classifyUpstreamError(
   if (aborted) return { type: "client_aborted", message: "the client closed the connection" };
   const code = errorCode(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return {
-      type: "upstream_timeout",
-      message: `The upstream provider (${provider}) did not answer in time.`,
-    };
+    return { type: "upstream_timeout", message: timeoutMessage(code, provider) };
   }
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return {
@@ -48,6 +49,17 @@ export function classifyUpstreamError(
     type: "upstream_error",
     message: `The call to the upstream provider (${provider}) failed.`,
   };
+}
+
+function timeoutMessage(code: string, provider: string): string {
+  switch (code) {
+    case "UND_ERR_BODY_TIMEOUT":
+      return `The upstream provider (${provider}) stopped sending data in the middle of its answer.`;
+    case "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT":
+      return `The upstream provider (${provider}) did not finish its answer within the gateway's time limit.`;
+    default:
+      return `The upstream provider (${provider}) did not answer in time.`;
+  }
 }
 
 function errorCode(error: unknown): string | undefined {

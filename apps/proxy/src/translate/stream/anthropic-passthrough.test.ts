@@ -20,6 +20,7 @@ describe("anthropic → anthropic stream pass-through", () => {
       inputTokens: 40,
       outputTokens: 12,
       cachedInputTokens: 10,
+      cacheWrite5mTokens: 5,
     });
   });
 

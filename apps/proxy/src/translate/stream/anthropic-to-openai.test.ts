@@ -43,6 +43,7 @@ describe("anthropic → openai stream", () => {
       inputTokens: 40,
       outputTokens: 12,
       cachedInputTokens: 10,
+      cacheWrite5mTokens: 5,
     });
 
     const text = clientEvents(outputs.join(""))
@@ -181,7 +182,12 @@ describe("anthropic → openai stream", () => {
     const translator = toOpenai(true);
     pushAll(translator, fixtureEvents("anthropic-text").slice(0, 5));
     expect(translator.completed).toBe(false);
-    expect(translator.usage()).toEqual({ inputTokens: 40, outputTokens: 2, cachedInputTokens: 10 });
+    expect(translator.usage()).toEqual({
+      inputTokens: 40,
+      outputTokens: 2,
+      cachedInputTokens: 10,
+      cacheWrite5mTokens: 5,
+    });
     expect(translator.error("upstream connection reset")).toBe(
       'data: {"error":{"message":"upstream connection reset","type":"api_error","code":"upstream_stream_error"}}\n\n',
     );

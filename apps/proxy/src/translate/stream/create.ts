@@ -1,36 +1,74 @@
 import type { Endpoint } from "@gatehouse/shared";
-import type { StreamTranslator, StreamTranslatorOptions, WireFormat } from "../types";
+import type { StreamTranslatorOptions, WireFormat } from "../types";
 import { AnthropicPassthroughTranslator } from "./anthropic-passthrough";
-import { AnthropicToOpenaiTranslator } from "./anthropic-to-openai";
+import { AnthropicStreamParser } from "./anthropic-parser";
+import { AnthropicSerialiser } from "./anthropic-serialiser";
+import { PassthroughChain, TranslatingChain, type ResponseChain } from "./chain";
+import type { ResponseTransform, StreamParser, StreamSerialiser } from "./chain-types";
+import { OpenaiChatStreamParser } from "./openai-chat-parser";
+import { OpenaiChatSerialiser } from "./openai-chat-serialiser";
 import { OpenaiPassthroughTranslator } from "./openai-passthrough";
-import { OpenaiToAnthropicTranslator } from "./openai-to-anthropic";
 import { ResponsesPassthroughTranslator } from "./responses-passthrough";
 
+const CHAT_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(["chat.completions", "messages"]);
+
 /**
- * The translator for one streamed request. `endpoint` is the client's endpoint (for the
- * translating pairs either side's chat endpoint is accepted). Throws for a combination that
- * cannot stream (a bug in the caller, not a client error).
+ * The response chain for one streamed request. `endpoint` is the client's endpoint (for the
+ * translating pairs either side's chat endpoint is accepted). When the formats match and no
+ * transform needs the content, the upstream's bytes go out untouched and only usage is
+ * sniffed; otherwise the stream is parsed into typed events and serialised for the client.
+ * Throws for a combination that cannot stream (a bug in the caller, not a client error).
  */
+export function createResponseChain(
+  clientFormat: WireFormat,
+  upstreamFormat: WireFormat,
+  endpoint: Endpoint,
+  options: StreamTranslatorOptions,
+  transforms: readonly ResponseTransform[] = [],
+): ResponseChain {
+  const needsContent = transforms.some((t) => t.needsContent);
+  if (clientFormat === upstreamFormat && !needsContent) {
+    if (clientFormat === "openai") {
+      // chat and legacy completions streams share a shape: choices, finish_reason, usage chunk
+      if (endpoint === "chat.completions" || endpoint === "completions")
+        return new PassthroughChain(
+          new OpenaiPassthroughTranslator(!options.clientWantsUsage),
+          transforms,
+        );
+      if (endpoint === "responses")
+        return new PassthroughChain(new ResponsesPassthroughTranslator(), transforms);
+    } else if (endpoint === "messages") {
+      return new PassthroughChain(new AnthropicPassthroughTranslator(), transforms);
+    }
+  } else if (CHAT_ENDPOINTS.has(endpoint)) {
+    return new TranslatingChain(
+      parserFor(upstreamFormat),
+      transforms,
+      serialiserFor(clientFormat, options),
+    );
+  }
+  throw new Error(
+    `no stream translator (response chain) for ${clientFormat} client, ${upstreamFormat} upstream, endpoint ${endpoint}` +
+      (needsContent ? " with a content transform" : ""),
+  );
+}
+
+/** The chain without transforms (what the translator tests exercise). */
 export function createStreamTranslator(
   clientFormat: WireFormat,
   upstreamFormat: WireFormat,
   endpoint: Endpoint,
   options: StreamTranslatorOptions,
-): StreamTranslator {
-  if (clientFormat === "openai" && upstreamFormat === "openai") {
-    // chat and legacy completions streams share a shape: choices, finish_reason, usage chunk
-    if (endpoint === "chat.completions" || endpoint === "completions") {
-      return new OpenaiPassthroughTranslator(!options.clientWantsUsage);
-    }
-    if (endpoint === "responses") return new ResponsesPassthroughTranslator();
-  } else if (clientFormat === "anthropic" && upstreamFormat === "anthropic") {
-    if (endpoint === "messages") return new AnthropicPassthroughTranslator();
-  } else if (endpoint === "messages" || endpoint === "chat.completions") {
-    return clientFormat === "openai"
-      ? new AnthropicToOpenaiTranslator(options)
-      : new OpenaiToAnthropicTranslator(options);
-  }
-  throw new Error(
-    `no stream translator for ${clientFormat} client, ${upstreamFormat} upstream, endpoint ${endpoint}`,
-  );
+): ResponseChain {
+  return createResponseChain(clientFormat, upstreamFormat, endpoint, options);
+}
+
+function parserFor(format: WireFormat): StreamParser {
+  return format === "anthropic" ? new AnthropicStreamParser() : new OpenaiChatStreamParser();
+}
+
+function serialiserFor(format: WireFormat, options: StreamTranslatorOptions): StreamSerialiser {
+  return format === "anthropic"
+    ? new AnthropicSerialiser(options)
+    : new OpenaiChatSerialiser(options);
 }

@@ -3,7 +3,8 @@ import type { DeploymentPlan } from "../config/workspace-plan";
 import { GatewayError } from "../errors";
 import type { ProviderAdapter, ResolvedCredential } from "@gatehouse/shared/providers";
 import { anthropicToOpenaiChat, openaiChatToAnthropic, upstreamEndpointFor } from "../translate";
-import type { RequestContext, UpstreamMode, UpstreamTargetParsed } from "./context";
+import type { UpstreamMode, UpstreamRequest, UpstreamTarget } from "../upstream/request";
+import type { RequestContext } from "./context";
 
 /** Endpoints whose OpenAI streams report usage only when asked to. */
 const STREAM_USAGE_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>([
@@ -20,23 +21,26 @@ const PROVIDER_NAMES: Record<string, string> = {
 };
 
 /**
- * Decides how this request reaches the deployment (same format, translated, or answered
- * locally) and builds the upstream body: the client's bytes are forwarded untouched unless
- * the model name, stream_options or a provider tweak changes them.
+ * Decides how this request reaches one candidate deployment (same format, translated, or
+ * answered locally) and builds that attempt's upstream body: the client's bytes are forwarded
+ * untouched unless the model name, stream_options or a provider tweak changes them. Called
+ * once per attempt: a fallback to a deployment in another wire format gets its own body. The
+ * client's parsed body is never changed (the next attempt starts from it again).
  */
-export function planUpstream(ctx: RequestContext): void {
-  const deployment = ctx.deployment!;
-  const adapter = ctx.adapter!;
+export function buildUpstreamRequest(
+  ctx: RequestContext,
+  deployment: DeploymentPlan,
+  adapter: ProviderAdapter,
+): UpstreamRequest {
   const credential = deployment.credential!;
   const endpoint = ctx.spec.endpoint!;
   const upstreamModel = deployment.deployment.upstreamModel;
-  const body = ctx.body!;
 
   const upstreamEndpoint = upstreamEndpointFor(endpoint, adapter.nativeFormat);
   if (upstreamEndpoint === null) {
     if (endpoint === "messages.count_tokens") {
-      // no counting endpoint in this provider's format: the next stage estimates locally
-      ctx.upstream = {
+      // no counting endpoint in this provider's format: the attempt loop estimates locally
+      return {
         mode: "local-count",
         endpoint,
         format: adapter.nativeFormat,
@@ -44,13 +48,15 @@ export function planUpstream(ctx: RequestContext): void {
         target: null,
         body: "",
       };
-      return;
     }
     throw unsupported(ctx, endpoint, adapter);
   }
   if (!adapter.endpoints.has(upstreamEndpoint)) throw unsupported(ctx, endpoint, adapter);
 
   if (adapter.nativeFormat === ctx.clientFormat) {
+    // a shallow copy: the fields changed here are top-level, and the next attempt needs the
+    // client's own values
+    const body = { ...ctx.body! };
     let changed = false;
     if (body.model !== upstreamModel) {
       body.model = upstreamModel;
@@ -73,7 +79,7 @@ export function planUpstream(ctx: RequestContext): void {
       adapter.prepareBody(body, endpoint, upstreamModel);
       changed = true;
     }
-    ctx.upstream = {
+    return {
       mode: "passthrough",
       endpoint,
       format: adapter.nativeFormat,
@@ -81,24 +87,23 @@ export function planUpstream(ctx: RequestContext): void {
       target: targetFor(deployment, adapter, credential, endpoint, upstreamModel),
       body: changed ? JSON.stringify(body) : ctx.rawBody!,
     };
-    return;
   }
 
   let translated: Record<string, unknown>;
   let mode: UpstreamMode;
   if (ctx.clientFormat === "openai") {
     mode = "openai-to-anthropic";
-    translated = openaiChatToAnthropic(body, upstreamModel, {
+    translated = openaiChatToAnthropic(ctx.body!, upstreamModel, {
       maxTokens: ctx.services.settings.defaultMaxTokens,
     });
   } else {
     mode = "anthropic-to-openai";
-    translated = anthropicToOpenaiChat(body, upstreamModel);
+    translated = anthropicToOpenaiChat(ctx.body!, upstreamModel);
     if (ctx.stream && adapter.needsStreamUsageOption)
       translated.stream_options = { include_usage: true };
   }
   adapter.prepareBody?.(translated, upstreamEndpoint, upstreamModel);
-  ctx.upstream = {
+  return {
     mode,
     endpoint: upstreamEndpoint,
     format: adapter.nativeFormat,
@@ -134,7 +139,7 @@ function targetFor(
   credential: ResolvedCredential,
   endpoint: Endpoint,
   upstreamModel: string,
-): UpstreamTargetParsed {
+): UpstreamTarget {
   let target = deployment.targets.get(endpoint);
   if (target === undefined) {
     const raw = adapter.target(credential, endpoint, upstreamModel);

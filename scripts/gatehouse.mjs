@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start` = `node scripts/gatehouse.mjs up`: sets up and runs the whole of Gatehouse
 // (dependencies, .env, PostgreSQL + Redis, migrations, build, fake LLM provider, seed,
-// proxy + worker + dashboard), prints how to use it and stops everything on Ctrl-C.
+// proxy + worker + dashboard), prints how to use it, restarts a service that crashes (with
+// backoff; a crash loop stops everything) and stops everything on Ctrl-C.
 // Uses only Node built-ins until the dependencies are installed.
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -11,6 +12,7 @@ import { ensureEnvFile, loadEnvFile, portFromEnv } from "./lib/env.mjs";
 import { checkNode, ensureDependencies } from "./lib/deps.mjs";
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensureServices } from "./lib/services.mjs";
 import { Supervisor, killAllRunning, run } from "./lib/proc.mjs";
+import { RESTART_POLICY, crashLoopMessage, formatDuration } from "./lib/restart-policy.mjs";
 import { portFree, waitForHttp } from "./lib/net.mjs";
 import { READY_LINE, parseSeedOutput, readDevJson, writeDevJson } from "./lib/dev-state.mjs";
 
@@ -21,10 +23,13 @@ const USAGE = `Usage: node scripts/gatehouse.mjs up   (or: npm start)
 
 Sets up and starts Gatehouse: installs dependencies, creates .env, finds PostgreSQL and Redis,
 migrates, builds, seeds a demo workspace and starts the dashboard, proxy, worker and a fake LLM
-provider. Ctrl-C stops everything. Configuration: .env (see .env.example).`;
+provider. A service that crashes is restarted
+(after ${formatDuration(RESTART_POLICY.firstDelayMs)}, doubling up to ${formatDuration(RESTART_POLICY.maxDelayMs)}); one that crashes ${RESTART_POLICY.maxCrashes} times within ${formatDuration(RESTART_POLICY.windowMs)}
+stops everything. Ctrl-C stops everything. Configuration: .env (see .env.example).`;
 
 const supervisor = new Supervisor({
   onUnexpectedExit: (name, code, signal) => void onServiceDied(name, code, signal),
+  onCrashLoop: (name, code, signal) => void onCrashLoop(name, code, signal),
 });
 let phase = /** @type {"setup" | "running" | "stopping"} */ ("setup");
 
@@ -183,6 +188,8 @@ async function main() {
         GATEHOUSE_WORKER_HOST: hosts.worker,
         GATEHOUSE_WORKER_PORT: String(ports.worker),
       },
+      // the worker's shutdown has a deadline of its own: let it end by itself
+      stopTimeoutMs: workerShutdownTimeoutMs() + 5_000,
     },
   );
   const webDir = join(ROOT, "apps", "web");
@@ -224,7 +231,7 @@ async function main() {
   const devJson = writeDevJson(stateDir, dev);
   printBanner(dev, seed.model, urls.provider, (Date.now() - started) / 1000, devJson);
   phase = "running";
-  return new Promise(() => {}); // runs until a signal or a service dies
+  return new Promise(() => {}); // runs until a signal or a crash loop
 }
 
 /** Runs a step command with prefixed output; throws UserError when it fails. */
@@ -247,6 +254,12 @@ async function mustSucceed(
 /** Never settles: a step interrupted by Ctrl-C waits here while shutdown() exits. */
 function halt() {
   return new Promise(() => {});
+}
+
+/** GATEHOUSE_WORKER_SHUTDOWN_TIMEOUT_MS as the worker reads it (default 25 s). */
+function workerShutdownTimeoutMs() {
+  const value = Number(process.env.GATEHOUSE_WORKER_SHUTDOWN_TIMEOUT_MS);
+  return Number.isInteger(value) && value > 0 ? value : 25_000;
 }
 
 /** Resolves a package file (e.g. `tsx/cli`) from the repository (or `from`). */
@@ -301,6 +314,7 @@ async function checkPorts(ports, hosts) {
 
 /**
  * Waits for a service's health endpoint; fails early (with its last output) when it exits.
+ * Once it has answered, a crash of the service restarts it.
  * @param {ReturnType<Supervisor["start"]>} service
  * @param {string} url
  * @param {number} timeoutMs
@@ -322,6 +336,7 @@ async function waitHealthy(service, url, timeoutMs) {
       `${/** @type {Error} */ (error).message}. Its output is above, prefixed "${service.name}".`,
     );
   }
+  supervisor.restartOnCrash(service);
 }
 
 /**
@@ -362,7 +377,7 @@ ${c.green("✔")} ${b(READY_LINE)} ${c.gray(`(${seconds.toFixed(0)} s)`)}
     const reply = await client.chat.completions.create({ model: "${model}", messages: [{ role: "user", content: "Say hello" }] });
     console.log(reply.choices[0].message.content);
 
-  Press ${b("Ctrl-C")} to stop everything.
+  A service that crashes is restarted. Press ${b("Ctrl-C")} to stop everything.
 `;
   process.stdout.write(text + "\n");
 }
@@ -408,6 +423,17 @@ async function onServiceDied(
   fail(
     `${name} exited unexpectedly (${signal ?? `exit code ${code}`}); its output is above, prefixed "${name}". Stopping everything.`,
   );
+  await shutdown(1);
+}
+
+/** A service crashed again and again: restarting it does not help, so everything stops. */
+async function onCrashLoop(
+  /** @type {string} */ name,
+  /** @type {number | null} */ code,
+  /** @type {NodeJS.Signals | null} */ signal,
+) {
+  if (phase === "stopping") return;
+  fail(crashLoopMessage(name, code, signal));
   await shutdown(1);
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -11,8 +11,9 @@ import { READY_LINE } from "./lib/dev-state.mjs";
 import { freePort } from "./lib/net.mjs";
 
 // `npm start` (scripts/gatehouse.mjs up) as a user meets it: the message when a service is
-// missing, and a whole run — up, answer through the proxy with the OpenAI SDK, Ctrl-C, nothing
-// left behind. Runs on its own ports, database, Redis db 5, env file and state folder.
+// missing, and a whole run — up, answer through the proxy with the OpenAI SDK, the worker
+// killed and restarted while the proxy and dashboard keep serving, Ctrl-C, nothing left behind.
+// Runs on its own ports, database, Redis db 5, env file and state folder.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCRIPT = join(ROOT, "scripts", "gatehouse.mjs");
@@ -123,6 +124,27 @@ function descendantsOf(pid: number): number[] {
     }
   }
   return found;
+}
+
+/** The working directory of a process (Linux /proc), or undefined when it is gone. */
+function cwdOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
 }
 
 function alive(pid: number): boolean {
@@ -297,6 +319,39 @@ describe("npm start, end to end", () => {
 
       const dashboard = await fetch(dev.dashboardUrl as string);
       expect(dashboard.status).toBe(200);
+
+      // The worker crashes: it is restarted, and the proxy and dashboard keep serving meanwhile.
+      const startPid = current.child.pid as number;
+      const workerDir = join(ROOT, "apps", "worker");
+      const workerPids = () => descendantsOf(startPid).filter((pid) => cwdOf(pid) === workerDir);
+      const [crashed] = workerPids();
+      expect(crashed).toBeDefined();
+      // the first call's usage is in before the crash, so the count below is the new worker's
+      const logged = () => db.prisma.requestLog.count();
+      const before = await until("the first call's usage", logged);
+      process.kill(crashed as number, "SIGKILL");
+      await until("the restart notice", () =>
+        current
+          .stderr()
+          .includes("worker exited unexpectedly (killed by SIGKILL); restarting it in 1 s"),
+      );
+      const duringRestart = await openai.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "Still there?" }],
+      });
+      expect(duringRestart.choices[0]?.message.content).toBeTruthy();
+      expect((await fetch(dev.dashboardUrl as string)).status).toBe(200);
+      // a new worker process answers its health check and records what the proxy sent meanwhile
+      await until("a new worker", () => workerPids().some((pid) => pid !== crashed));
+      await until("the worker's health check", async () => {
+        const health = await fetch(`http://127.0.0.1:${env.GATEHOUSE_WORKER_PORT}/healthz`);
+        return health.ok;
+      });
+      await until("the second call's usage", async () => (await logged()) === before + 1);
+      expect(current.child.exitCode).toBeNull();
+      expect(current.stdout()).toContain("Restarting worker");
+      // Ctrl-C must stop the restarted worker too
+      children = [...new Set([...children, ...descendantsOf(startPid)])];
 
       current.child.kill("SIGINT");
       expect(await current.exited).toBe(0);

@@ -3,7 +3,8 @@
 // (tsx, next, npm all start grandchildren). Node built-ins only.
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { c } from "./log.mjs";
+import { c, step, warn } from "./log.mjs";
+import { RESTART_POLICY, RestartTracker, restartMessage } from "./restart-policy.mjs";
 
 const POSIX = process.platform !== "win32";
 
@@ -148,47 +149,104 @@ export function killAllRunning(/** @type {NodeJS.Signals} */ signal = "SIGTERM")
 const COLORS = /** @type {const} */ (["cyan", "magenta", "green", "yellow", "blue"]);
 
 /**
+ * @typedef {object} ServiceOptions
+ * @property {string} [cwd]
+ * @property {NodeJS.ProcessEnv} [env]
+ * @property {number} [stopTimeoutMs] how long a stop waits after SIGTERM before SIGKILL
+ *   (default 10 s; a service with a longer shutdown deadline of its own says so here)
+ */
+
+/**
+ * @typedef {object} Service
+ * @property {string} name
+ * @property {import("node:child_process").ChildProcess} child the current process (a restart replaces it)
+ * @property {boolean} exited whether the current process has exited
+ * @property {number | null} code
+ * @property {NodeJS.Signals | null} signal
+ * @property {string[]} tail its last 40 output lines
+ * @property {boolean} expected its exit was asked for (a stop)
+ * @property {boolean} restartOnCrash set by restartOnCrash(): a crash restarts it
+ * @property {number} starts how many times it was started
+ * @property {RestartTracker} tracker
+ * @property {NodeJS.Timeout | undefined} restartTimer a restart waiting for its delay
+ * @property {{ command: string, args: string[], options: ServiceOptions, label: string }} spec
+ */
+
+/**
  * Starts and stops the long-running services, each in its own process group, with every
- * output line prefixed by the service's name.
+ * output line prefixed by the service's name. A service handed to restartOnCrash() is
+ * restarted when it exits unexpectedly, after a delay that backs off (restart-policy.mjs),
+ * until it crash-loops; then onCrashLoop is called and it stays down.
  */
 export class Supervisor {
-  /** @type {Array<{ name: string, child: import("node:child_process").ChildProcess, exited: boolean, code: number | null, signal: NodeJS.Signals | null, tail: string[], expected: boolean }>} */
+  /** @type {Service[]} */
   services = [];
   stopping = false;
   labelWidth = 8;
 
   /**
-   * @param {{ onUnexpectedExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void }} [options]
+   * @param {{
+   *   onUnexpectedExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void,
+   *   onCrashLoop?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void,
+   *   policy?: import("./restart-policy.mjs").RestartPolicy,
+   * }} [options]
    */
   constructor(options = {}) {
     this.onUnexpectedExit = options.onUnexpectedExit;
+    this.onCrashLoop = options.onCrashLoop;
+    this.policy = options.policy ?? RESTART_POLICY;
   }
 
   /**
    * @param {string} name
    * @param {string} command
    * @param {string[]} args
-   * @param {{ cwd?: string, env?: NodeJS.ProcessEnv }} [options]
+   * @param {ServiceOptions} [options]
+   * @returns {Service}
    */
   start(name, command, args, options = {}) {
     const color = c[COLORS[this.services.length % COLORS.length] ?? "cyan"];
     const label = `${color(name.padEnd(this.labelWidth))} ${c.gray("│")} `;
+    /** @type {Service} */
+    const service = {
+      name,
+      child: /** @type {any} */ (undefined),
+      exited: false,
+      code: null,
+      signal: null,
+      tail: [],
+      expected: false,
+      restartOnCrash: false,
+      starts: 0,
+      tracker: new RestartTracker(this.policy),
+      restartTimer: undefined,
+      spec: { command, args, options, label },
+    };
+    this.services.push(service);
+    this.#spawn(service);
+    return service;
+  }
+
+  /** From now on, an unexpected exit of `service` restarts it (with backoff). */
+  restartOnCrash(/** @type {Service} */ service) {
+    service.restartOnCrash = true;
+  }
+
+  /** Starts (or restarts) the service's process. */
+  #spawn(/** @type {Service} */ service) {
+    const { command, args, options, label } = service.spec;
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: POSIX,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const service = {
-      name,
-      child,
-      exited: false,
-      code: /** @type {number|null} */ (null),
-      signal: /** @type {NodeJS.Signals|null} */ (null),
-      tail: /** @type {string[]} */ ([]),
-      expected: false,
-    };
-    this.services.push(service);
+    service.child = child;
+    service.exited = false;
+    service.code = null;
+    service.signal = null;
+    service.starts += 1;
+    service.tracker.started(Date.now());
     if (child.pid) live.add(child.pid);
     const onLine = (/** @type {NodeJS.WriteStream} */ stream) => (/** @type {string} */ line) => {
       service.tail.push(line);
@@ -197,39 +255,76 @@ export class Supervisor {
     };
     if (child.stdout) eachLine(child.stdout, onLine(process.stdout));
     if (child.stderr) eachLine(child.stderr, onLine(process.stderr));
-    child.on("error", (error) => {
-      service.tail.push(String(error.message));
-      markExited(null, null);
-    });
+    let done = false;
     const markExited = (
       /** @type {number|null} */ code,
       /** @type {NodeJS.Signals|null} */ signal,
     ) => {
-      if (service.exited) return;
+      if (done) return;
+      done = true;
       service.exited = true;
       service.code = code;
       service.signal = signal;
-      if (!this.stopping && !service.expected) this.onUnexpectedExit?.(name, code, signal);
+      if (this.stopping || service.expected) return;
+      this.#onCrash(service, code, signal);
     };
+    child.on("error", (error) => {
+      service.tail.push(String(error.message));
+      markExited(null, null);
+    });
     child.on("exit", markExited);
-    return service;
   }
 
-  /** The pids (= process group ids) of the services started so far. */
+  /**
+   * @param {Service} service
+   * @param {number | null} code
+   * @param {NodeJS.Signals | null} signal
+   */
+  #onCrash(service, code, signal) {
+    const pid = service.child.pid;
+    if (pid !== undefined) {
+      // what the crashed process spawned would hold its port against the restart
+      signalGroup(pid, "SIGKILL");
+      live.delete(pid);
+    }
+    if (!service.restartOnCrash) {
+      this.onUnexpectedExit?.(service.name, code, signal);
+      return;
+    }
+    const decision = service.tracker.crashed(Date.now());
+    if (!decision.restart) {
+      this.onCrashLoop?.(service.name, code, signal);
+      return;
+    }
+    warn(restartMessage(service.name, code, signal, decision, this.policy));
+    service.restartTimer = setTimeout(() => {
+      service.restartTimer = undefined;
+      if (this.stopping || service.expected) return;
+      step(`Restarting ${service.name} (start ${service.starts + 1})…`);
+      this.#spawn(service);
+    }, decision.delayMs);
+  }
+
+  /** The pids (= process group ids) of the services' current processes. */
   pids() {
     return this.services.map((s) => s.child.pid).filter((pid) => pid !== undefined);
   }
 
   /**
-   * Stops one service's process group: SIGTERM, then SIGKILL after `timeoutMs`.
-   * @param {Supervisor["services"][number]} service
+   * Stops one service's process group: SIGTERM, then SIGKILL after `timeoutMs`. A restart
+   * waiting for its delay is called off.
+   * @param {Service} service
+   * @param {number} [timeoutMs] default: the service's stopTimeoutMs, else 10 s
    */
-  async stopService(service, timeoutMs = 10_000) {
-    const pid = service.child.pid;
+  async stopService(service, timeoutMs) {
+    const limit = timeoutMs ?? service.spec.options.stopTimeoutMs ?? 10_000;
     service.expected = true;
+    clearTimeout(service.restartTimer);
+    service.restartTimer = undefined;
+    const pid = service.child.pid;
     if (pid === undefined) return;
     signalGroup(pid, "SIGTERM");
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + limit;
     while ((!service.exited || groupAlive(pid)) && Date.now() < deadline) await sleep(100);
     if (!service.exited || groupAlive(pid)) {
       signalGroup(pid, "SIGKILL");
@@ -239,8 +334,11 @@ export class Supervisor {
     live.delete(pid);
   }
 
-  /** Stops every service (in reverse start order, concurrently). */
-  async stopAll(timeoutMs = 10_000) {
+  /**
+   * Stops every service (in reverse start order, concurrently).
+   * @param {number} [timeoutMs] default: each service's own (see stopService)
+   */
+  async stopAll(timeoutMs) {
     this.stopping = true;
     await Promise.all([...this.services].reverse().map((s) => this.stopService(s, timeoutMs)));
   }
@@ -248,6 +346,7 @@ export class Supervisor {
   /** Kills every service at once (a second Ctrl-C). */
   killAll() {
     this.stopping = true;
+    for (const service of this.services) clearTimeout(service.restartTimer);
     for (const pid of this.pids()) signalGroup(pid, "SIGKILL");
   }
 }

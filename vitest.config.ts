@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
-import "./vitest.node20";
 
 // One project per package; each package's own vitest.config.ts names it (test.name).
 export default defineConfig({

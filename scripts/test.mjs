@@ -2,8 +2,9 @@
 // `npm test`: runs every test suite (unit, integration on real PostgreSQL/Redis, browser,
 // end-to-end) from a clean clone and ends with one line `N passed, N failed[, N skipped]`.
 // Steps: dependencies → PostgreSQL + Redis → Debian chromium → prisma generate → typecheck and
-// build (turbo, in one run) → vitest over every project. A failed step counts as one failure
-// and the run goes on where that still makes sense, so one run reports everything.
+// build (turbo, in one run) → import and lint checks (scripts/checks.mjs) → vitest over every
+// project. A failed step counts as one failure and the run goes on where that still makes
+// sense, so one run reports everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,6 +84,8 @@ async function main() {
   });
   if (scriptsTypecheck.code !== 0) stepFailures.push("scripts#typecheck");
 
+  await runStaticChecks();
+
   step("Running every test suite (vitest run)…");
   mkdirSync(RESULTS, { recursive: true });
   const jsonFile = join(RESULTS, "vitest.json");
@@ -105,6 +108,29 @@ async function main() {
     stepFailures.push(`vitest exited with code ${vitest.code}`);
   }
   return finish(summary, Date.now() - started);
+}
+
+/**
+ * `npm run check:imports` (scripts/checks.mjs): the proxy's layer rule, the repo-wide import
+ * cycle check and eslint. Each failed check counts as one failure.
+ */
+async function runStaticChecks() {
+  step("Checking imports and lint (layers, import cycles, eslint: scripts/checks.mjs)…");
+  const reportFile = join(RESULTS, "checks.json");
+  rmSync(reportFile, { force: true });
+  const checks = await run(process.execPath, ["scripts/checks.mjs", "--report", reportFile], {
+    cwd: ROOT,
+    output: "prefix",
+    label: "checks",
+  });
+  if (!existsSync(reportFile)) {
+    stepFailures.push(`checks (exit code ${checks.code}, no report written)`);
+    return;
+  }
+  const { failed } = /** @type {{ failed: string[] }} */ (
+    JSON.parse(readFileSync(reportFile, "utf8"))
+  );
+  stepFailures.push(...failed.map((name) => `checks: ${name}`));
 }
 
 /** Makes sure Debian's chromium is there for the browser tests (installs it as root). */

@@ -1,8 +1,5 @@
 import { defineProject } from "vitest/config";
 
-// running from this folder (npm test -w): the same Node 20 fix as the root config
-import "../../vitest.node20";
-
 export default defineProject({
   test: {
     name: "proxy",

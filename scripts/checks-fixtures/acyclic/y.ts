@@ -1,0 +1,5 @@
+export interface Y {
+  name: string;
+}
+
+export const y = "y";

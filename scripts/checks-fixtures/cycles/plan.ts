@@ -1,0 +1,5 @@
+import type { Context } from "./context";
+
+export interface Plan {
+  context: Context;
+}

@@ -1,0 +1,1 @@
+export const PAYLOAD_MAX_CHARS = 1_000;

@@ -1,0 +1,1 @@
+export const estimate = (text: string): number => Math.ceil(text.length / 4);

@@ -5,7 +5,7 @@ const SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
 /**
  * Sends a reply with the exchange's fault applied: `hang` never answers, `status` replaces the
  * reply with an error, the latency delays the first byte, `disconnectAfter` / `errorAfter`
- * break a stream after that many token chunks.
+ * break a stream after that many token chunks, `stallAfter` stops sending (connection open).
  */
 export function deliver(x: Exchange, reply: Reply): void {
   const fault = x.fault;
@@ -30,8 +30,15 @@ function sendJson(x: Exchange, reply: JsonReply): void {
 function sendStream(x: Exchange, reply: StreamReply): void {
   const disconnectAfter = x.fault?.disconnectAfter;
   const errorAfter = x.fault?.errorAfter;
+  const stallAfter = x.fault?.stallAfter;
   let tokens = reply.tokens;
   let tail = reply.tail;
+  if (stallAfter !== undefined) {
+    // the head and the first chunks, then nothing: the socket stays open until the client leaves
+    x.res.writeHead(200, x.dialect.headers(x, SSE_CONTENT_TYPE));
+    x.res.write(reply.head + tokens.slice(0, stallAfter).join(""));
+    return;
+  }
   if (disconnectAfter !== undefined) {
     tokens = tokens.slice(0, disconnectAfter);
     tail = "";

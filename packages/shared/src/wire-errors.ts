@@ -21,10 +21,21 @@ export const GatewayErrorTypes = {
     anthropicType: "permission_error",
   },
   not_found: { status: 404, openaiType: "invalid_request_error", anthropicType: "not_found_error" },
+  /** the client did not send its headers or body in time (apps/proxy client timeouts) */
+  request_timeout: {
+    status: 408,
+    openaiType: "invalid_request_error",
+    anthropicType: "invalid_request_error",
+  },
   payload_too_large: {
     status: 413,
     openaiType: "invalid_request_error",
     anthropicType: "request_too_large",
+  },
+  headers_too_large: {
+    status: 431,
+    openaiType: "invalid_request_error",
+    anthropicType: "invalid_request_error",
   },
   rate_limited: {
     status: 429,

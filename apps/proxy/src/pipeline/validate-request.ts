@@ -1,4 +1,5 @@
 import { GatewayError } from "../errors";
+import { checkRequestShape } from "../validate";
 import type { FieldRule, RequestContext } from "./context";
 import { promptRefOf } from "./resolve-prompt";
 
@@ -33,8 +34,9 @@ function matches(rule: FieldRule, value: unknown): boolean {
 }
 
 /**
- * Checks the fields every call of this endpoint needs (400 naming the field) and lifts the
- * few the pipeline reads into the context. Everything else is the provider's to judge.
+ * Checks the fields every call of this endpoint needs and the shape of what it carries —
+ * nesting depth, messages, content parts, tools (validate/) — with a 400 naming the field, and
+ * lifts the few fields the pipeline reads into the context. Values are the provider's to judge.
  */
 export function validateRequest(ctx: RequestContext): void {
   const body = ctx.body!;
@@ -57,6 +59,11 @@ export function validateRequest(ctx: RequestContext): void {
         rule.name,
       );
     }
+  }
+  const endpoint = ctx.spec.endpoint;
+  if (endpoint !== null) {
+    const issue = checkRequestShape(endpoint, body);
+    if (issue !== null) throw new GatewayError("invalid_request", issue.message, issue.field);
   }
   ctx.model = typeof body.model === "string" ? body.model : "";
   ctx.stream = body.stream === true && STREAMING.has(ctx.spec.endpoint ?? "");

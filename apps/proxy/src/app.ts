@@ -24,6 +24,8 @@ export interface AppOptions {
   budgetAlerts?: boolean;
   /** how long to wait for Redis at start */
   connectTimeoutMs?: number;
+  /** how often the config generation marker is read (default 1 s; tests go faster) */
+  configMarkerPollMs?: number;
 }
 
 export interface App {
@@ -129,6 +131,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     cacheSize: options.cacheSize,
     metrics,
     log,
+    ...(options.configMarkerPollMs !== undefined
+      ? { markerPollMs: options.configMarkerPollMs }
+      : {}),
   });
   await store.start();
   const usage = new UsageEmitter({

@@ -4,6 +4,7 @@
  * proxy and fake provider wiring the integration tests share.
  */
 import {
+  CONFIG_GENERATION_FIELD,
   ConfigInvalidationSchema,
   KeySnapshotSchema,
   QUEUE_PREFIX,
@@ -124,6 +125,9 @@ export function keySnapshot(workspaceId: string, extra: Partial<KeySnapshot> = {
 
 export async function publishWorkspace(redis: Redis, snapshot: WorkspaceSnapshot): Promise<void> {
   await redis.set(RedisKeys.workspaceSnapshot(snapshot.workspaceId), JSON.stringify(snapshot));
+  // every control-plane publish restores the workspace's budget spend first and marks it so
+  // (packages/db budget-spend.ts); without the mark budgeted requests get 503
+  await redis.set(RedisKeys.budgetSpendRestored(snapshot.workspaceId), String(Date.now()));
   await invalidate(redis, {
     kind: "workspace",
     workspaceId: snapshot.workspaceId,
@@ -147,6 +151,18 @@ export async function publishKey(redis: Redis, hash: string, snapshot: KeySnapsh
   await redis.set(RedisKeys.keySnapshot(hash), JSON.stringify(snapshot));
   await redis.sadd(RedisKeys.workspaceKeyHashes(snapshot.workspaceId), hash);
   await invalidate(redis, { kind: "key", keyHash: hash, version: snapshot.version });
+}
+
+/**
+ * Writes the config generation marker, as the control plane's complete republish does last:
+ * without it the proxy answers 503 for keys it has not cached and /readyz is not ready.
+ */
+export async function writeGenerationMarker(
+  redis: Redis,
+  generation = uniqueId("gen"),
+): Promise<string> {
+  await redis.hset(RedisKeys.configGeneration, CONFIG_GENERATION_FIELD, generation);
+  return generation;
 }
 
 export async function invalidate(redis: Redis, message: ConfigInvalidation): Promise<void> {
@@ -232,6 +248,7 @@ export async function startWorld(
     ),
   );
   const { secret } = await publishNewKey(redis, workspaceId);
+  await writeGenerationMarker(redis);
   const app = await startApp({
     redisUrl: REDIS_URL,
     encryptionKeys: ENCRYPTION_KEYS,

@@ -4,7 +4,7 @@ import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { QUEUE_PREFIX, QueueName } from "@gatehouse/shared";
-import type { Env } from "./env";
+import { DEFAULT_CONFIG_CHECK_INTERVAL_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Env } from "./env";
 import type { Log } from "./log";
 import { createWorkerMetrics, renderMetrics, type WorkerMetrics } from "./metrics";
 import { startUsageConsumer } from "./consumers/usage";
@@ -12,6 +12,9 @@ import { startRetentionConsumer } from "./consumers/retention";
 import { startAlertsConsumer } from "./consumers/alerts";
 import { parseEncryptionKeys } from "@gatehouse/shared/server";
 import { syncBuiltinPrices } from "./prices/sync";
+import { startConfigCheck } from "./config/republish-check";
+import { startDeadline } from "./shutdown/deadline";
+import { cancelStatements, trackBusyClients } from "./shutdown/pg-cancel";
 
 export type WorkerEnv = Pick<
   Env,
@@ -25,7 +28,9 @@ export type WorkerEnv = Pick<
   | "GATEHOUSE_RETENTION_INTERVAL_MS"
   | "GATEHOUSE_RETENTION_BATCH_SIZE"
   | "GATEHOUSE_ENCRYPTION_KEYS"
->;
+> &
+  Partial<Pick<Env, "GATEHOUSE_WORKER_SHUTDOWN_TIMEOUT_MS">> &
+  Partial<Pick<Env, "GATEHOUSE_CONFIG_CHECK_INTERVAL_MS">>;
 
 export interface WorkerApp {
   /** base URL of the health/metrics server */
@@ -33,7 +38,9 @@ export interface WorkerApp {
   readonly metrics: WorkerMetrics;
   /** resolves once the boot-time price sync has finished (or failed and been logged) */
   readonly pricesSynced: Promise<void>;
-  /** Graceful: stop taking jobs, let the batches in flight finish, close connections. */
+  /** Graceful: stop taking jobs, let the batches in flight finish, close connections; all
+   * within GATEHOUSE_WORKER_SHUTDOWN_TIMEOUT_MS (what is still running then is cancelled and
+   * left to be redelivered). */
   close(): Promise<void>;
 }
 
@@ -45,11 +52,13 @@ interface Running {
 }
 
 const PRICE_SYNC_RETRY_MS = 30_000;
-/** the longest shutdown waits for in-flight jobs (BullMQ's lock lasts longer: a job cut off
- * here is re-run elsewhere, idempotently) */
-const CLOSE_DEADLINE_MS = 25_000;
+/** the part of the shutdown deadline kept for cancelling and closing connections (at most a
+ * fifth of it); the batches in flight get the rest */
+const TEARDOWN_RESERVE_MS = 3_000;
+/** how long the batches in flight get when Redis is away (they cannot be acked anyway) */
+const FORCED_CLOSE_MS = 2_000;
 /** what GATEHOUSE_WORKER_CONSUMERS may name (add a new consumer here too) */
-const KNOWN_CONSUMERS: readonly string[] = ["usage", "retention", "prices", "alerts"];
+const KNOWN_CONSUMERS: readonly string[] = ["usage", "retention", "prices", "alerts", "config"];
 /** how long /readyz waits for Postgres and Redis */
 const READY_TIMEOUT_MS = 2_000;
 
@@ -72,6 +81,7 @@ export async function startWorkerApp(env: WorkerEnv, log: Log): Promise<WorkerAp
     max: env.GATEHOUSE_WORKER_CONCURRENCY + 2,
   });
   pool.on("error", (err) => log("error", "postgres pool error", { error: err.message }));
+  const busyClients = trackBusyClients(pool);
   // BullMQ workers need blocking connections that retry forever.
   const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   // a Redis outage makes the connection and every consumer report each reconnect attempt:
@@ -137,6 +147,16 @@ export async function startWorkerApp(env: WorkerEnv, log: Log): Promise<WorkerAp
     );
     running.push({ name: "alerts", close: () => alerts.close() });
   }
+  if (enabled.has("config")) {
+    // republishes the whole config when Redis lost it (generation marker missing)
+    const check = startConfigCheck({
+      databaseUrl: env.DATABASE_URL,
+      redisUrl: env.REDIS_URL,
+      everyMs: env.GATEHOUSE_CONFIG_CHECK_INTERVAL_MS ?? DEFAULT_CONFIG_CHECK_INTERVAL_MS,
+      log,
+    });
+    running.push({ name: "config", close: () => check.close() });
+  }
   // (further consumers register here the same way: start, then push a { name, close })
   const unknown = [...enabled].filter((name) => !KNOWN_CONSUMERS.includes(name));
   if (unknown.length > 0) {
@@ -152,7 +172,7 @@ export async function startWorkerApp(env: WorkerEnv, log: Log): Promise<WorkerAp
   const syncPrices = async (): Promise<void> => {
     try {
       const result = await syncBuiltinPrices(pool);
-      metrics.priceSyncs++;
+      metrics.priceSyncs.inc();
       log("info", "price table synced", { ...result });
     } catch (error) {
       log("warn", "price table sync failed; retrying", {
@@ -219,6 +239,8 @@ export async function startWorkerApp(env: WorkerEnv, log: Log): Promise<WorkerAp
     pricesSynced,
     close() {
       closing ??= (async () => {
+        const timeoutMs = env.GATEHOUSE_WORKER_SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+        const deadline = startDeadline(timeoutMs);
         closed = true;
         if (priceTimer) clearTimeout(priceTimer);
         server.close();
@@ -228,23 +250,51 @@ export async function startWorkerApp(env: WorkerEnv, log: Log): Promise<WorkerAp
         // active in Redis and are handed back by the stalled-job check).
         const force = connection.status !== "ready";
         if (force) connection.disconnect();
+        const busy = new Set(running.map((consumer) => consumer.name));
         const graceful = (async () => {
           // Worker.close() lets the batches in flight finish; unstarted jobs stay queued.
-          await Promise.allSettled(running.map((consumer) => consumer.close(force)));
+          await Promise.allSettled(
+            running.map(async (consumer) => {
+              await consumer.close(force);
+              busy.delete(consumer.name);
+            }),
+          );
           await usageQueue?.close().catch(() => undefined);
           await pricesSynced.catch(() => undefined);
         })();
-        let deadline: NodeJS.Timeout | undefined;
-        await Promise.race([
+        const budget = deadline.left() - Math.min(TEARDOWN_RESERVE_MS, timeoutMs / 5);
+        const finished = await deadline.within(
           graceful,
-          new Promise((resolve) => {
-            deadline = setTimeout(resolve, force ? 2_000 : CLOSE_DEADLINE_MS);
-          }),
-        ]);
-        clearTimeout(deadline);
-        if (force || connection.status !== "ready") connection.disconnect();
-        else await connection.quit().catch(() => connection.disconnect());
-        await pool.end().catch(() => undefined);
+          force ? Math.min(FORCED_CLOSE_MS, budget) : budget,
+        );
+        if (!finished) {
+          // Past the deadline (e.g. a batch stuck on a lock in PostgreSQL): leave what still
+          // runs to be redelivered, as after a crash. Redis goes first, so neither an ack nor a
+          // failure of those jobs is written: they stay active, their locks lapse and the
+          // stalled-job check hands them to the next worker without using up an attempt. Then
+          // their statements are cancelled: each batch is one statement and rolls back whole;
+          // one that committed a moment before is re-run too, and the ingest skips event ids
+          // it already has, so nothing is lost or counted twice.
+          const unfinished = [...busy];
+          connection.disconnect();
+          let cancelled = 0;
+          await deadline.within(
+            cancelStatements(env.DATABASE_URL, busyClients.pids(), deadline.left()).then(
+              (n) => void (cancelled = n),
+              (error: Error) =>
+                log("error", "cannot cancel the statements in flight", { error: error.message }),
+            ),
+          );
+          log("warn", "shutdown deadline reached: work in flight is left to be redelivered", {
+            timeoutMs,
+            consumers: unfinished,
+            cancelledStatements: cancelled,
+          });
+        } else if (force || connection.status !== "ready") connection.disconnect();
+        else if (!(await deadline.within(connection.quit()))) connection.disconnect();
+        if (!(await deadline.within(pool.end()))) {
+          log("warn", "postgres connections still busy at the shutdown deadline", { timeoutMs });
+        }
       })();
       return closing;
     },

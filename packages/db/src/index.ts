@@ -24,6 +24,14 @@ export {
   type ResyncResult,
 } from "./config/publish";
 export {
+  ensureConfigPublished,
+  republishAll,
+  type EnsureOutcome,
+  type RepublishResult,
+} from "./config/republish";
+export { readGeneration } from "./config/generation";
+export { restoreBudgetSpend, type BudgetRestoreResult } from "./config/budget-spend";
+export {
   seedDemo,
   DEMO_EMAIL,
   DEMO_PASSWORD,

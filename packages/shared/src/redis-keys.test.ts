@@ -36,6 +36,7 @@ const workspaceKeys = (ws: string) => [
   RedisKeys.budget(ws, "key", "key_1", "2026-01-01T05:00:00.000Z"),
   RedisKeys.budgetReservations(ws, "ws", ws),
   RedisKeys.budgetReservations(ws, "key", "key_1"),
+  RedisKeys.budgetSpendRestored(ws),
 ];
 
 describe("RedisKeys", () => {
@@ -73,6 +74,15 @@ describe("RedisKeys", () => {
       expect(workspaceIdOfKey(key)).toBeNull();
       expect(key.startsWith("gh:")).toBe(true);
     }
+  });
+
+  it("keeps the config generation marker and the republish lock in one slot, apart from workspaces", () => {
+    // the control plane checks the lock and writes the marker in one script
+    expect(hashSlot(RedisKeys.configGeneration)).toBe(hashSlot(RedisKeys.configRepublishLock));
+    expect(RedisKeys.configGeneration).not.toBe(RedisKeys.configRepublishLock);
+    expect(workspaceIdOfKey(RedisKeys.configGeneration)).toBeNull();
+    // resync's orphan sweep scans gh:key:* and gh:{ws:*}:*: the marker must match neither
+    expect(RedisKeys.configGeneration.startsWith(RedisKeys.keySnapshot(""))).toBe(false);
   });
 
   it("puts every BullMQ queue key in one slot", () => {

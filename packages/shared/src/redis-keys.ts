@@ -32,9 +32,30 @@ export const RedisKeys = {
    * scored by expiry (ms), purged by the limits script */
   budgetReservations: (workspaceId: string, scope: "ws" | "key", scopeId: string) =>
     `${ws(workspaceId)}:reservations:${scope}:${scopeId}`,
+  /**
+   * Set (to the epoch ms) once the workspace's budget spend is in Redis: by every budget-spend
+   * restore from PostgreSQL (packages/db budget-spend.ts), which every publish runs. Missing =
+   * Redis lost its data and the period spend is not back yet: the limits script refuses
+   * budgeted requests until it is (503), so a flush never reopens a spent budget.
+   */
+  budgetSpendRestored: (workspaceId: string) => `${ws(workspaceId)}:budget-spend-restored`,
   /** last-used timestamps, flushed to Postgres by the worker */
   keyLastUsed: `${PREFIX}:key-last-used`,
+  /**
+   * The config generation marker: a hash {generation, completedAt, ...} the control plane
+   * writes after a complete republish (every snapshot, then budget spend), and never otherwise.
+   * Missing = this Redis does not hold the whole config (flushed, restarted empty, failed over),
+   * so a proxy must not read a missing snapshot as "no such key". Same hash tag as the lock, so
+   * one script can check the lock and write the marker (Redis Cluster).
+   */
+  configGeneration: `${PREFIX}:{config}:generation`,
+  /** held (SET NX PX, renewed) by the one control-plane replica republishing everything; its
+   * loss in the middle of a republish (another flush) keeps that republish from writing the marker */
+  configRepublishLock: `${PREFIX}:{config}:republish-lock`,
 } as const;
+
+/** The field of RedisKeys.configGeneration the proxies compare. */
+export const CONFIG_GENERATION_FIELD = "generation";
 
 /** Extracts the workspace id from a key built by RedisKeys, or null. */
 export function workspaceIdOfKey(key: string): string | null {

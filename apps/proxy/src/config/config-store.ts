@@ -1,4 +1,5 @@
 import {
+  CONFIG_GENERATION_FIELD,
   ConfigInvalidationSchema,
   KeySnapshotSchema,
   RedisKeys,
@@ -29,6 +30,13 @@ import {
  *   entry becomes stale (one counter bump) and is revalidated on its next use; if Redis is
  *   unreachable then, the stale entry is served.
  * - Concurrent misses for the same key share one Redis GET.
+ * - "No such key" is only believed while the control plane's generation marker
+ *   (RedisKeys.configGeneration, written after a complete republish) is in Redis. Every miss
+ *   reads it in the same round trip as the snapshot, and a poll (every `markerPollMs`), a
+ *   reconnect and an "all" message read it too; never a request served from the cache.
+ *   Marker missing (Redis flushed or restarted empty): negative entries are dropped and none
+ *   are cached, a snapshot that is not there answers 503 (never 401), warm entries keep being
+ *   served, and `ready` is false. A new generation: every entry is revalidated on next use.
  */
 
 interface Cached<T> {
@@ -46,9 +54,32 @@ export interface ConfigStoreOptions {
   cacheSize: number;
   metrics: ProxyMetrics;
   log: Logger;
+  /** how often the generation marker is read (default 1 s): one HGET per proxy, not per request */
+  markerPollMs?: number;
 }
 
 const STALE = -1;
+const DEFAULT_MARKER_POLL_MS = 1_000;
+
+/** what the last read of the generation marker said */
+type MarkerState = "unknown" | "present" | "missing";
+
+interface Read {
+  /** the snapshot JSON, null when absent */
+  raw: string | null;
+  /** the marker's generation, null when the marker is absent */
+  generation: string | null;
+}
+
+const configUnpublished = () =>
+  new GatewayError(
+    "unavailable",
+    "The gateway's configuration is being restored (its Redis store lost its data and is " +
+      "being republished from the database), so this API key cannot be checked yet. Retry in " +
+      "a few seconds.",
+    null,
+    { "retry-after": "2" },
+  );
 
 export class ConfigStore {
   private readonly redis: Redis;
@@ -65,6 +96,11 @@ export class ConfigStore {
   private invalidations = 0;
   private subscribed = false;
   private started = false;
+  private markerState: MarkerState = "unknown";
+  private generation: string | null = null;
+  private markerCheck: Promise<void> | null = null;
+  private markerTimer: NodeJS.Timeout | null = null;
+  private readonly markerPollMs: number;
   private readonly onMessage: (channel: string, message: string) => void;
   private readonly onSubscriberClose: () => void;
 
@@ -77,6 +113,7 @@ export class ConfigStore {
     this.keys = new Lru(options.cacheSize);
     this.unknownKeys = new Lru(options.cacheSize);
     this.workspaces = new Lru(options.cacheSize);
+    this.markerPollMs = options.markerPollMs ?? DEFAULT_MARKER_POLL_MS;
     // a connection that becomes ready again after a drop may have missed invalidations
     const onReconnect = (conn: Redis) => {
       let seenReady = conn.status === "ready";
@@ -85,7 +122,12 @@ export class ConfigStore {
         seenReady = true;
       };
     };
-    this.redis.on("ready", onReconnect(this.redis));
+    const configReconnect = onReconnect(this.redis);
+    this.redis.on("ready", () => {
+      configReconnect();
+      // a Redis that restarted empty is noticed now, not at the next poll
+      if (this.started) void this.checkMarker();
+    });
     const subscriberReconnect = onReconnect(this.subscriber);
     this.subscriber.on("ready", () => {
       subscriberReconnect();
@@ -102,20 +144,31 @@ export class ConfigStore {
     this.subscriber.on("close", this.onSubscriberClose);
   }
 
-  /** Subscribes to the invalidation channel; resolves once subscribed. */
+  /** Subscribes to the invalidation channel and reads the generation marker; resolves once
+   * subscribed (a missing marker does not fail the start: it is what `ready` reports). */
   async start(): Promise<void> {
     this.started = true;
     await this.subscriber.subscribe(RedisKeys.configChannel);
     this.subscribed = true;
+    await this.checkMarker();
+    this.markerTimer = setInterval(() => void this.checkMarker(), this.markerPollMs);
+    this.markerTimer.unref();
   }
 
-  /** Redis answers and invalidations are being received. */
+  /** Redis answers, invalidations are being received and the whole config is published. */
   get ready(): boolean {
-    return this.redis.status === "ready" && this.subscribed;
+    return this.redis.status === "ready" && this.subscribed && this.markerState === "present";
+  }
+
+  /** The control plane's generation marker was in Redis at the last look. */
+  get published(): boolean {
+    return this.markerState === "present";
   }
 
   async stop(): Promise<void> {
     this.started = false;
+    if (this.markerTimer) clearInterval(this.markerTimer);
+    this.markerTimer = null;
     this.subscriber.off("message", this.onMessage);
     this.subscriber.off("close", this.onSubscriberClose);
     if (this.subscriber.status === "ready") {
@@ -173,10 +226,31 @@ export class ConfigStore {
     keyHash: string,
     stale: Cached<KeyEntry | null> | undefined,
   ): Promise<KeyEntry | null> {
-    const epoch = this.freshEpoch;
-    const invalidations = this.invalidations;
-    const raw = await this.read(RedisKeys.keySnapshot(keyHash), stale !== undefined);
-    if (raw === undefined) return stale!.value; // Redis unreachable: serve the stale entry
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.freshEpoch;
+      const invalidations = this.invalidations;
+      const read = await this.read(RedisKeys.keySnapshot(keyHash), stale !== undefined);
+      if (read === undefined) return stale!.value; // Redis unreachable: serve the stale entry
+      const markerChanged = this.observeMarker(read.generation);
+      if (read.raw === null) {
+        if (this.markerState !== "present") {
+          const kept = this.keepWhileUnpublished(this.keys, keyHash, stale, epoch, invalidations);
+          if (kept === null) throw configUnpublished();
+          return kept;
+        }
+        // a new generation landed between the two reads: the GET may predate its snapshots
+        if (markerChanged && attempt === 0) continue;
+      }
+      return this.cacheKey(keyHash, read.raw, epoch, invalidations);
+    }
+  }
+
+  private cacheKey(
+    keyHash: string,
+    raw: string | null,
+    epoch: number,
+    invalidations: number,
+  ): KeyEntry | null {
     let value: KeyEntry | null = null;
     if (raw !== null) {
       const parsed = KeySnapshotSchema.safeParse(safeJson(raw));
@@ -204,10 +278,37 @@ export class ConfigStore {
     workspaceId: string,
     stale: Cached<WorkspaceEntry | null> | undefined,
   ): Promise<WorkspaceEntry | null> {
-    const epoch = this.freshEpoch;
-    const invalidations = this.invalidations;
-    const raw = await this.read(RedisKeys.workspaceSnapshot(workspaceId), stale !== undefined);
-    if (raw === undefined) return stale!.value;
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.freshEpoch;
+      const invalidations = this.invalidations;
+      const read = await this.read(RedisKeys.workspaceSnapshot(workspaceId), stale !== undefined);
+      if (read === undefined) return stale!.value;
+      const markerChanged = this.observeMarker(read.generation);
+      if (read.raw === null) {
+        if (this.markerState !== "present") {
+          const kept = this.keepWhileUnpublished(
+            this.workspaces,
+            workspaceId,
+            stale,
+            epoch,
+            invalidations,
+          );
+          if (kept === null) throw configUnpublished();
+          return kept;
+        }
+        if (markerChanged && attempt === 0) continue;
+      }
+      return this.cacheWorkspace(workspaceId, read.raw, stale, epoch, invalidations);
+    }
+  }
+
+  private cacheWorkspace(
+    workspaceId: string,
+    raw: string | null,
+    stale: Cached<WorkspaceEntry | null> | undefined,
+    epoch: number,
+    invalidations: number,
+  ): WorkspaceEntry | null {
     let value: WorkspaceEntry | null = null;
     if (raw !== null) {
       const parsed = WorkspaceSnapshotSchema.safeParse(safeJson(raw));
@@ -239,24 +340,117 @@ export class ConfigStore {
   }
 
   /**
-   * GET a key. undefined = Redis unreachable and the caller has a stale value to serve;
-   * with nothing to fall back on, a 503.
+   * GETs a snapshot and the generation marker in one round trip (a pipeline: the snapshot
+   * first, so a marker seen after it vouches for the GET). undefined = Redis unreachable and
+   * the caller has a stale value to serve; with nothing to fall back on, a 503.
    */
-  private async read(redisKey: string, haveStale: boolean): Promise<string | null | undefined> {
+  private async read(redisKey: string, haveStale: boolean): Promise<Read | undefined> {
+    let failure: unknown = null;
     try {
       this.metrics.configRedisReads++;
-      return await this.redis.get(redisKey);
-    } catch (error) {
-      if (haveStale) {
-        this.log.debug("config read failed; serving the stale entry", { error });
-        return undefined;
+      const replies = await this.redis
+        .pipeline()
+        .get(redisKey)
+        .hget(RedisKeys.configGeneration, CONFIG_GENERATION_FIELD)
+        .exec();
+      const snapshot = replies?.[0];
+      const marker = replies?.[1];
+      failure = snapshot?.[0] ?? marker?.[0] ?? (replies ? null : "no reply");
+      if (failure === null) {
+        return { raw: snapshot![1] as string | null, generation: marker![1] as string | null };
       }
-      this.log.warn("config read failed", { error });
-      throw new GatewayError(
-        "unavailable",
-        "The gateway cannot reach its configuration store; try again shortly.",
-      );
+    } catch (error) {
+      failure = error;
     }
+    if (haveStale) {
+      this.log.debug("config read failed; serving the stale entry", { error: failure });
+      return undefined;
+    }
+    this.log.warn("config read failed", { error: failure });
+    throw new GatewayError(
+      "unavailable",
+      "The gateway cannot reach its configuration store; try again shortly.",
+    );
+  }
+
+  /**
+   * While the marker is missing a snapshot's absence proves nothing: the warm entry (if any)
+   * is kept and served until the marker is back. null = nothing to serve (the caller's 503).
+   */
+  private keepWhileUnpublished<T>(
+    cache: Lru<string, Cached<T | null>>,
+    id: string,
+    stale: Cached<T | null> | undefined,
+    epoch: number,
+    invalidations: number,
+  ): T | null {
+    if (stale === undefined || stale.value === null) return null;
+    cache.set(id, {
+      value: stale.value,
+      epoch: invalidations === this.invalidations ? epoch : STALE,
+    });
+    return stale.value;
+  }
+
+  /** Reads the marker (poll, reconnect, "all" message); one at a time. */
+  private checkMarker(): Promise<void> {
+    if (this.markerCheck !== null) return this.markerCheck;
+    if (this.redis.status !== "ready") return Promise.resolve(); // `ready` is false anyway
+    this.markerCheck = this.redis
+      .hget(RedisKeys.configGeneration, CONFIG_GENERATION_FIELD)
+      .then(
+        (generation) => void this.observeMarker(generation),
+        (error: unknown) => this.log.debug("config generation marker read failed", { error }),
+      )
+      .finally(() => {
+        this.markerCheck = null;
+      });
+    return this.markerCheck;
+  }
+
+  /**
+   * Records what Redis said about the marker; true when that changes what the cache may trust.
+   * Missing: negative entries go (and in-flight loads are cached as stale). A new generation:
+   * every entry is revalidated on its next use (served stale if Redis is unreachable then).
+   */
+  private observeMarker(generation: string | null): boolean {
+    if (generation === null) {
+      if (this.markerState === "missing") return false;
+      const known = this.markerState === "present";
+      this.markerState = "missing";
+      this.dropNegatives();
+      if (known) {
+        this.log.warn(
+          "config generation marker missing: Redis lost the config; serving cached keys, " +
+            "503 for the rest until the control plane republishes",
+          { lastGeneration: this.generation },
+        );
+      } else {
+        this.log.warn("config generation marker missing: waiting for the control plane to publish");
+      }
+      return true;
+    }
+    if (this.markerState === "present" && generation === this.generation) return false;
+    const previous = this.generation;
+    const wasMissing = this.markerState === "missing";
+    this.markerState = "present";
+    this.generation = generation;
+    this.freshEpoch++;
+    this.dropNegatives();
+    if (previous !== null || wasMissing) {
+      this.log.info("config generation changed: revalidating cached config", {
+        generation,
+        previous,
+      });
+    }
+    return true;
+  }
+
+  /** Forgets every "no such key / workspace" answer. */
+  private dropNegatives(): void {
+    this.invalidations++;
+    this.unknownKeys.clear();
+    this.workspaces.deleteWhere((entry) => entry.value === null);
   }
 
   private handleInvalidation(message: string): void {
@@ -277,6 +471,8 @@ export class ConfigStore {
         break;
       case "all":
         this.clear();
+        // a complete republish announces itself after writing a new marker
+        void this.checkMarker();
         break;
     }
   }

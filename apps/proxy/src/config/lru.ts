@@ -39,4 +39,9 @@ export class Lru<K, V> {
   values(): IterableIterator<V> {
     return this.map.values();
   }
+
+  /** Drops every entry whose value matches (a full scan: for rare events, not per request). */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const [key, value] of this.map) if (matches(value)) this.map.delete(key);
+  }
 }

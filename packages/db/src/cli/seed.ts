@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { createPrismaClient } from "../client";
+import { ensureConfigPublished } from "../config/republish";
 import { seedDemo } from "../seed";
 import {
   DEFAULT_DATABASE_URL,
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
       extraKeys: Number(values["extra-keys"] ?? 0) || 0,
       extraKeySecrets: values["extra-key"] ?? [],
     });
+    // a fresh (or flushed) Redis has no config generation marker until a complete republish,
+    // and proxies stay not-ready without one: leave Redis complete (the worker would too)
+    await ensureConfigPublished(prisma, redis);
     console.log(JSON.stringify(result));
   } finally {
     redis.disconnect();

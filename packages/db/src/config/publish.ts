@@ -14,11 +14,15 @@ import {
   type CompiledKeySnapshot,
   type Db,
 } from "./compile";
+import { restoreBudgetSpend } from "./budget-spend";
+import { touchGeneration } from "./generation";
 
 /**
  * Publishes compiled snapshots to Redis for the proxy. Always in this order: the caller has
- * committed to Postgres; snapshots are SET; stale ones are deleted; then an invalidation is
- * PUBLISHed on RedisKeys.configChannel, so a proxy that reacts to it reads the new state.
+ * committed to Postgres; snapshots are SET; stale ones are deleted; the config generation
+ * marker is refreshed if present (./generation.ts: only a complete republish creates it); then
+ * an invalidation is PUBLISHed on RedisKeys.configChannel, so a proxy that reacts to it reads
+ * the new state.
  *
  * Races between concurrent publishers are settled in Redis: a snapshot is only replaced by
  * one with a higher-or-equal version (snapshot versions are taken before reading Postgres),
@@ -34,6 +38,9 @@ export type RedisClient = Redis | Cluster;
 
 export interface PublishResult {
   version: number;
+  /** the config generation marker's generation, or null when it is missing: Redis lost the
+   * config and a complete republish is due (the worker's config check runs it) */
+  generation: string | null;
   /** key hashes whose snapshots were written */
   keyHashes: string[];
   /** key hashes whose snapshots were deleted (retired by rotation or deletion) */
@@ -160,16 +167,26 @@ export async function publishWorkspace(
   workspaceId: string,
 ): Promise<PublishResult> {
   const version = nextVersion();
+  // budget spend first: a budget set in the middle of a period starts from what the period
+  // has already spent (PostgreSQL), not from 0, before any proxy sees it
+  await restoreBudgetSpend(db, redis, { workspaceId });
   const written = await writeWorkspace(db, redis, workspaceId, version);
   if (!written) {
     const removedKeyHashes = await unpublishWorkspace(redis, workspaceId, version);
-    return { version, keyHashes: [], removedKeyHashes };
+    return {
+      version,
+      generation: await touchGeneration(redis, version),
+      keyHashes: [],
+      removedKeyHashes,
+    };
   }
+  // after the snapshots, before the announcement (never creates a missing marker)
+  const generation = await touchGeneration(redis, version);
   await publishInvalidation(redis, { kind: "workspace", workspaceId, version });
   for (const keyHash of [...written.keyHashes, ...written.removedKeyHashes]) {
     await publishInvalidation(redis, { kind: "key", keyHash, version });
   }
-  return { version, ...written };
+  return { version, generation, ...written };
 }
 
 /**
@@ -187,13 +204,15 @@ export async function publishKey(
   const first = compiled[0];
   if (!first) return null;
   const workspaceId = first.snapshot.workspaceId;
+  await restoreBudgetSpend(db, redis, { workspaceId });
   await writeKeySnapshots(redis, workspaceId, compiled);
   const removedKeyHashes = await sweepKeyHashes(db, redis, workspaceId);
   const keyHashes = compiled.map((entry) => entry.keyHash);
+  const generation = await touchGeneration(redis, version);
   for (const keyHash of [...keyHashes, ...removedKeyHashes]) {
     await publishInvalidation(redis, { kind: "key", keyHash, version });
   }
-  return { version, keyHashes, removedKeyHashes };
+  return { version, generation, keyHashes, removedKeyHashes };
 }
 
 /**
@@ -230,10 +249,16 @@ const PAGE_SIZE = 200;
 /**
  * Rebuilds every snapshot from Postgres (after a Redis flush or failover, or to repair
  * drift), deletes snapshots of workspaces and key hashes that no longer exist, then
- * PUBLISHes one "all" message. A workspace that fails to compile is reported in `failed`
- * and does not stop the others.
+ * PUBLISHes one "all" message (unless `announce: false`: the complete republish in
+ * ./republish.ts announces once, after the budget spend and the generation marker). A
+ * workspace that fails to compile is reported in `failed` and does not stop the others.
+ * Writes no generation marker: use republishAll / ensureConfigPublished after a Redis loss.
  */
-export async function resyncAll(db: Db, redis: RedisClient): Promise<ResyncResult> {
+export async function resyncAll(
+  db: Db,
+  redis: RedisClient,
+  options: { announce?: boolean } = {},
+): Promise<ResyncResult> {
   const result: ResyncResult = {
     version: 0,
     workspaces: 0,
@@ -270,7 +295,9 @@ export async function resyncAll(db: Db, redis: RedisClient): Promise<ResyncResul
 
   result.removed += await removeOrphans(db, redis);
   result.version = nextVersion();
-  await publishInvalidation(redis, { kind: "all", version: result.version });
+  if (options.announce !== false) {
+    await publishInvalidation(redis, { kind: "all", version: result.version });
+  }
   return result;
 }
 

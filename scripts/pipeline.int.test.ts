@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import Anthropic from "@anthropic-ai/sdk";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
@@ -449,4 +450,71 @@ describe("usage pipeline, end to end", () => {
     // and that is not what the built-in price would have charged
     expect(expected(results).cost).not.toBe(expected(results, () => override).cost);
   }, 60_000);
+
+  it("an Anthropic exchange that writes the prompt cache: the request log and the rollups bill each write at its TTL's price, to the nano-dollar", async () => {
+    const rollup = async (table: "usage_daily" | "usage_hourly") =>
+      (
+        await pool.query<{ w5m: number; w1h: number; cost: string }>(
+          `SELECT COALESCE(sum(cache_write_5m_tokens), 0)::int AS w5m,
+                  COALESCE(sum(cache_write_1h_tokens), 0)::int AS w1h,
+                  COALESCE(sum(cost_nano_usd), 0)::text AS cost
+             FROM ${table} WHERE workspace_id = $1`,
+          [seed.workspaceId],
+        )
+      ).rows[0]!;
+    const before = { daily: await rollup("usage_daily"), hourly: await rollup("usage_hourly") };
+    const client = new Anthropic({ baseURL: proxyUrl, apiKey: keys[0]!, maxRetries: 0 });
+    const { data, response } = await client.messages
+      .create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 32,
+        system: [
+          {
+            type: "text",
+            text: "You answer questions about our return policy. ".repeat(30),
+            cache_control: { type: "ephemeral", ttl: "1h" },
+          },
+        ],
+        messages: [
+          {
+            role: "user",
+            content: "Can I return it? [[fake:cached=400,cache_write=1000,cache_write_1h=3000]]",
+          },
+        ],
+      })
+      .withResponse();
+    const { input_tokens: uncached, output_tokens: output } = data.usage;
+    // claude-sonnet-4-5 per 1M tokens: $3 input, $0.30 cache read, $3.75 5-minute write, $6 1-hour
+    // write, $15 output; each n × $/1M is n × (micro-USD / 1000) nano-USD
+    const cost = uncached * 3_000 + 400 * 300 + 1_000 * 3_750 + 3_000 * 6_000 + output * 15_000;
+    const logged = await waitFor(
+      "the request log",
+      async () =>
+        (
+          await pool.query(
+            `SELECT input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                    output_tokens, cost_nano_usd::text AS cost
+               FROM request_logs WHERE id = $1`,
+            [response.headers.get("x-request-id")],
+          )
+        ).rows[0],
+      (row) => row !== undefined,
+    );
+    expect(logged).toEqual({
+      input_tokens: uncached + 400 + 1_000 + 3_000,
+      cached_input_tokens: 400,
+      cache_write_5m_tokens: 1_000,
+      cache_write_1h_tokens: 3_000,
+      output_tokens: output,
+      cost: String(cost),
+    });
+    for (const table of ["usage_daily", "usage_hourly"] as const) {
+      const was = table === "usage_daily" ? before.daily : before.hourly;
+      expect(await rollup(table)).toEqual({
+        w5m: was.w5m + 1_000,
+        w1h: was.w1h + 3_000,
+        cost: String(BigInt(was.cost) + BigInt(cost)),
+      });
+    }
+  }, 30_000);
 });

@@ -85,6 +85,90 @@ describe("costNanoUsd", () => {
     expect(() => costNanoUsd(gpt4o, bad)).toThrow(RangeError);
   });
 
+  describe("prompt-cache writes (Anthropic)", () => {
+    const sonnet = MODEL_PRICES["claude-sonnet-4-5"]; // $3 in, $3.75 5m write, $6 1h write, $0.30 read
+    const writes = (input: number, output: number, write5m: number, write1h: number, read = 0) => ({
+      ...usage(input, output, read),
+      cacheWrite5mTokens: write5m,
+      cacheWrite1hTokens: write1h,
+    });
+
+    it("bills 5-minute writes at 1.25x input, not at the input price", () => {
+      // 2,000 uncached at $3/1M + 8,000 written for 5 minutes at $3.75/1M
+      expect(costNanoUsd(sonnet, writes(10_000, 0, 8_000, 0))).toBe(6_000_000 + 30_000_000);
+      expect(costNanoUsd(sonnet, writes(10_000, 0, 8_000, 0))).toBeGreaterThan(
+        costNanoUsd(sonnet, usage(10_000, 0)),
+      );
+    });
+
+    it("bills 1-hour writes at 2x input", () => {
+      expect(costNanoUsd(sonnet, writes(10_000, 0, 0, 8_000))).toBe(6_000_000 + 48_000_000);
+    });
+
+    it("bills reads, both writes, uncached input and output each at their own price", () => {
+      // 1,000 uncached $3 + 2,000 read $0.30 + 3,000 5m $3.75 + 4,000 1h $6 + 500 out $15
+      expect(costNanoUsd(sonnet, writes(10_000, 500, 3_000, 4_000, 2_000))).toBe(
+        3_000_000 + 600_000 + 11_250_000 + 24_000_000 + 7_500_000,
+      );
+    });
+
+    it("applies Anthropic's multipliers when a price has no write prices (a workspace override)", () => {
+      const override = {
+        inputMicroUsdPerMTok: 3,
+        outputMicroUsdPerMTok: 0,
+        cachedInputMicroUsdPerMTok: null,
+      };
+      // 1,000 5m writes at 3.75 micro-USD/1M = 3.75 nano → 4; 1h at 6 → 6
+      expect(costNanoUsd(override, writes(1_000, 0, 1_000, 0))).toBe(4);
+      expect(costNanoUsd(override, writes(1_000, 0, 0, 1_000))).toBe(6);
+      // 2,000 5m writes at 1.25 micro-USD/1M (2.5 nano) + 500 uncached at 1 (0.5 nano) = 3
+      // exactly: rounding each part up would charge 4
+      const one = { ...override, inputMicroUsdPerMTok: 1 };
+      expect(costNanoUsd(one, writes(2_500, 0, 2_000, 0))).toBe(3);
+    });
+
+    it("rejects reads and writes that add up to more than the input", () => {
+      expect(() => costNanoUsd(sonnet, writes(100, 0, 60, 30, 20))).toThrow(RangeError);
+      expect(() => costNanoUsd(sonnet, writes(100, 0, -1, 0))).toThrow(RangeError);
+    });
+  });
+
+  describe("reasoning tokens", () => {
+    const o3 = MODEL_PRICES.o3; // $8 out
+    it("bills them as output: shown apart, never charged twice or at another price", () => {
+      const withReasoning = { ...usage(1_000, 800), reasoningTokens: 600 };
+      expect(costNanoUsd(o3, withReasoning)).toBe(costNanoUsd(o3, usage(1_000, 800)));
+      expect(costNanoUsd(o3, withReasoning)).toBe(2_000_000 + 6_400_000);
+    });
+
+    it("rejects more reasoning than output", () => {
+      expect(() => costNanoUsd(o3, { ...usage(10, 5), reasoningTokens: 6 })).toThrow(RangeError);
+    });
+  });
+
+  describe("long-context tiers", () => {
+    const sonnet = MODEL_PRICES["claude-sonnet-4-5"]; // above 200k: $6 in, $22.50 out, $0.60 read
+    const gemini = MODEL_PRICES["gemini-2.5-pro"]; // above 200k: $2.50 in, $15 out
+
+    it("keeps the base rates up to the threshold and bills the whole request above it", () => {
+      expect(costNanoUsd(sonnet, usage(200_000, 1_000))).toBe(600_000_000 + 15_000_000);
+      expect(costNanoUsd(sonnet, usage(200_001, 1_000))).toBe(1_200_006_000 + 22_500_000);
+      expect(costNanoUsd(gemini, usage(200_000, 1_000))).toBe(250_000_000 + 10_000_000);
+      expect(costNanoUsd(gemini, usage(200_001, 1_000))).toBe(500_002_500 + 15_000_000);
+    });
+
+    it("counts cache reads and writes toward the threshold and prices them at the tier", () => {
+      // 10k uncached + 190k read + 1k 5m writes = 201k prompt tokens: all at long-context rates
+      const big = { ...usage(201_000, 0, 190_000), cacheWrite5mTokens: 1_000 };
+      expect(costNanoUsd(sonnet, big)).toBe(60_000_000 + 114_000_000 + 7_500_000);
+    });
+
+    it("leaves models without a tier at one price", () => {
+      const flat = MODEL_PRICES["claude-sonnet-4-6"];
+      expect(costNanoUsd(flat, usage(400_000, 0))).toBe(2 * costNanoUsd(flat, usage(200_000, 0)));
+    });
+  });
+
   it("rejects a fractional price", () => {
     const bad = { ...gpt4o, inputMicroUsdPerMTok: 2.5 };
     expect(() => costNanoUsd(bad, usage(1, 0))).toThrow(RangeError);
@@ -110,6 +194,28 @@ describe("estimateMaxCostNanoUsd", () => {
         costNanoUsd(p, usage(prompt!, out!, cached)),
       );
     }
+  });
+
+  it("uses the long-context tier when the prompt is above its threshold", () => {
+    const sonnet = MODEL_PRICES["claude-sonnet-4-5"];
+    expect(estimateMaxCostNanoUsd(sonnet, 300_000, 1_000)).toBe(1_800_000_000 + 22_500_000);
+    expect(estimateMaxCostNanoUsd(sonnet, 300_000, 1_000)).toBe(
+      costNanoUsd(sonnet, usage(300_000, 1_000)),
+    );
+  });
+
+  it("covers a prompt written to the cache when told the request writes it", () => {
+    const sonnet = MODEL_PRICES["claude-sonnet-4-5"];
+    const allWritten1h = { ...usage(1_000, 100), cacheWrite1hTokens: 1_000 };
+    expect(estimateMaxCostNanoUsd(sonnet, 1_000, 100)).toBeLessThan(
+      costNanoUsd(sonnet, allWritten1h),
+    );
+    expect(estimateMaxCostNanoUsd(sonnet, 1_000, 100, "1h")).toBe(
+      costNanoUsd(sonnet, allWritten1h),
+    );
+    expect(estimateMaxCostNanoUsd(sonnet, 1_000, 100, "5m")).toBe(
+      costNanoUsd(sonnet, { ...usage(1_000, 100), cacheWrite5mTokens: 1_000 }),
+    );
   });
 
   it("saturates instead of throwing on an absurd max_tokens", () => {

@@ -66,6 +66,8 @@ describe("MODEL_PRICES", () => {
       outputMicroUsdPerMTok: 10_000_000,
       cachedInputMicroUsdPerMTok: 1_250_000,
       cacheWriteMicroUsdPerMTok: null,
+      cacheWrite1hMicroUsdPerMTok: null,
+      longContext: null,
     });
     expect(MODEL_PRICES["claude-sonnet-4-5"]).toMatchObject({
       inputMicroUsdPerMTok: 3_000_000,
@@ -76,9 +78,48 @@ describe("MODEL_PRICES", () => {
     expect(MODEL_PRICES["text-embedding-3-small"].outputMicroUsdPerMTok).toBe(0);
   });
 
+  it("prices every Anthropic cache write by Anthropic's rule: 1.25x input for 5 minutes, 2x for 1 hour", () => {
+    for (const [model, price] of Object.entries(MODEL_PRICES)) {
+      const tiers = price.longContext ? [price, price.longContext] : [price];
+      for (const tier of tiers) {
+        if (price.provider !== "anthropic") {
+          expect([tier.cacheWriteMicroUsdPerMTok, tier.cacheWrite1hMicroUsdPerMTok], model).toEqual(
+            [null, null],
+          );
+          continue;
+        }
+        expect(tier.cacheWrite1hMicroUsdPerMTok, model).toBe(tier.inputMicroUsdPerMTok * 2);
+        // Claude 3 Haiku's published 5-minute write and read prices are rounded ($0.30, $0.03)
+        if (model === "claude-3-haiku") continue;
+        expect(tier.cacheWriteMicroUsdPerMTok, model).toBe((tier.inputMicroUsdPerMTok * 5) / 4);
+        expect(tier.cachedInputMicroUsdPerMTok, model).toBe(tier.inputMicroUsdPerMTok / 10);
+      }
+    }
+  });
+
+  it("gives Claude Sonnet 4 and 4.5 Anthropic's long-context rates above 200k prompt tokens", () => {
+    // the reference has no long-context data for Anthropic: check the published rule instead
+    // (input and every cache price 2x, output 1.5x)
+    for (const model of ["claude-sonnet-4", "claude-sonnet-4-0", "claude-sonnet-4-5"] as const) {
+      const price = MODEL_PRICES[model];
+      expect(price.longContext, model).toEqual({
+        aboveInputTokens: 200_000,
+        inputMicroUsdPerMTok: price.inputMicroUsdPerMTok * 2,
+        outputMicroUsdPerMTok: (price.outputMicroUsdPerMTok * 3) / 2,
+        cachedInputMicroUsdPerMTok: price.cachedInputMicroUsdPerMTok! * 2,
+        cacheWriteMicroUsdPerMTok: price.cacheWriteMicroUsdPerMTok! * 2,
+        cacheWrite1hMicroUsdPerMTok: price.cacheWrite1hMicroUsdPerMTok! * 2,
+      });
+    }
+    // the 4.6 models bill their whole 1M window at standard rates
+    expect(MODEL_PRICES["claude-sonnet-4-6"].longContext).toBeNull();
+    expect(MODEL_PRICES["claude-opus-4-6"].longContext).toBeNull();
+  });
+
   it("cannot be changed at runtime", () => {
     expect(Object.isFrozen(MODEL_PRICES)).toBe(true);
     expect(Object.isFrozen(MODEL_PRICES["gpt-4o"])).toBe(true);
+    expect(Object.isFrozen(MODEL_PRICES["gemini-2.5-pro"].longContext)).toBe(true);
   });
 });
 
@@ -169,6 +210,8 @@ describe("findModelPrice", () => {
         outputMicroUsdPerMTok: 2_000_000,
         cachedInputMicroUsdPerMTok: null,
         cacheWriteMicroUsdPerMTok: null,
+        cacheWrite1hMicroUsdPerMTok: null,
+        longContext: null,
       });
     });
 

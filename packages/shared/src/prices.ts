@@ -4,27 +4,51 @@ import type { PriceOverride } from "./config-snapshot";
  * The built-in model price table. Unit: integer micro-USD per million tokens
  * ($2.50 / 1M tokens → 2_500_000), so prices stay exact integers all the way to nano-USD costs.
  *
- * Only standard (pay-as-you-go, non-batch) text token prices are modelled. Where a provider
- * charges more above a context size (Gemini 2.5 Pro / 3 Pro above 200k prompt tokens) the
- * table holds the base tier. `cachedInputMicroUsdPerMTok` is the prompt-cache read price;
- * `cacheWriteMicroUsdPerMTok` is Anthropic's 5-minute cache write price (null where writes
- * are not billed per token).
+ * Only standard (pay-as-you-go, non-batch) text token prices are modelled. The dimensions a
+ * provider's invoice has for text tokens:
+ * - `cachedInputMicroUsdPerMTok`: prompt-cache reads (null: billed as plain input);
+ * - `cacheWriteMicroUsdPerMTok` / `cacheWrite1hMicroUsdPerMTok`: Anthropic's prompt-cache
+ *   writes with a 5-minute / 1-hour TTL (1.25× / 2× input; null for providers that report no
+ *   cache writes — cost.ts then falls back to Anthropic's multipliers);
+ * - reasoning/thinking tokens are billed as output (no price of their own);
+ * - `longContext`: a second tier of every rate that applies to the whole request when its
+ *   prompt is longer than a threshold (Claude Sonnet 4/4.5 with the 1M context window, Gemini
+ *   2.5 Pro and 3 Pro above 200k prompt tokens).
+ * price-reference.test.ts compares every entry with the public reference data.
  */
 export type PriceProvider = "openai" | "anthropic" | "google";
 
-export interface ModelPrice {
-  readonly provider: PriceProvider;
+/** The per-token rates of one price tier. */
+export interface TokenRates {
   readonly inputMicroUsdPerMTok: number;
   readonly outputMicroUsdPerMTok: number;
+  /** prompt-cache reads; null: billed at the input price */
   readonly cachedInputMicroUsdPerMTok: number | null;
+  /** 5-minute prompt-cache writes; null or absent: 1.25 × input (Anthropic's rule) */
+  readonly cacheWriteMicroUsdPerMTok?: number | null;
+  /** 1-hour prompt-cache writes; null or absent: 2 × input (Anthropic's rule) */
+  readonly cacheWrite1hMicroUsdPerMTok?: number | null;
+}
+
+/** Rates that replace the base tier for a request whose prompt exceeds a size. */
+export interface LongContextPrice extends TokenRates {
+  /** applies when the request's input tokens (cache reads and writes included) exceed this */
+  readonly aboveInputTokens: number;
   readonly cacheWriteMicroUsdPerMTok: number | null;
+  readonly cacheWrite1hMicroUsdPerMTok: number | null;
+}
+
+export interface ModelPrice extends TokenRates {
+  readonly provider: PriceProvider;
+  readonly cacheWriteMicroUsdPerMTok: number | null;
+  readonly cacheWrite1hMicroUsdPerMTok: number | null;
+  /** null when the model has one price whatever the prompt length */
+  readonly longContext: LongContextPrice | null;
 }
 
 /** The part of a price that cost arithmetic needs (a ModelPrice or a workspace override). */
-export interface TokenPrice {
-  readonly inputMicroUsdPerMTok: number;
-  readonly outputMicroUsdPerMTok: number;
-  readonly cachedInputMicroUsdPerMTok: number | null;
+export interface TokenPrice extends TokenRates {
+  readonly longContext?: LongContextPrice | null;
 }
 
 /** A price found by findModelPrice, with where it came from. */
@@ -35,6 +59,8 @@ export interface ResolvedPrice extends TokenPrice {
   /** null for workspace overrides, which do not name a provider */
   readonly provider: PriceProvider | null;
   readonly cacheWriteMicroUsdPerMTok: number | null;
+  readonly cacheWrite1hMicroUsdPerMTok: number | null;
+  readonly longContext: LongContextPrice | null;
 }
 
 const openai = (input: number, output: number, cachedInput: number | null): ModelPrice => ({
@@ -43,30 +69,62 @@ const openai = (input: number, output: number, cachedInput: number | null): Mode
   outputMicroUsdPerMTok: output,
   cachedInputMicroUsdPerMTok: cachedInput,
   cacheWriteMicroUsdPerMTok: null,
+  cacheWrite1hMicroUsdPerMTok: null,
+  longContext: null,
 });
 
-const anthropic = (
+type AnthropicRates = readonly [
   input: number,
   output: number,
   cacheRead: number,
-  cacheWrite: number,
-): ModelPrice => ({
-  provider: "anthropic",
+  cacheWrite5m: number,
+  cacheWrite1h: number,
+];
+
+const anthropicRates = ([input, output, read, write5m, write1h]: AnthropicRates) => ({
   inputMicroUsdPerMTok: input,
   outputMicroUsdPerMTok: output,
-  cachedInputMicroUsdPerMTok: cacheRead,
-  cacheWriteMicroUsdPerMTok: cacheWrite,
+  cachedInputMicroUsdPerMTok: read,
+  cacheWriteMicroUsdPerMTok: write5m,
+  cacheWrite1hMicroUsdPerMTok: write1h,
 });
 
-const google = (input: number, output: number, cachedInput: number | null): ModelPrice => ({
-  provider: "google",
+type FullRates = Omit<LongContextPrice, "aboveInputTokens">;
+
+/** A price with an optional long-context tier, both tiers written in the same short form. */
+const tiered =
+  <R>(provider: PriceProvider, toRates: (rates: R) => FullRates) =>
+  (rates: R, longContext?: { aboveInputTokens: number; rates: R }): ModelPrice => ({
+    provider,
+    ...toRates(rates),
+    longContext: longContext
+      ? { aboveInputTokens: longContext.aboveInputTokens, ...toRates(longContext.rates) }
+      : null,
+  });
+
+const anthropic = tiered<AnthropicRates>("anthropic", anthropicRates);
+
+type GoogleRates = readonly [input: number, output: number, cachedInput: number | null];
+
+const google = tiered<GoogleRates>("google", ([input, output, cachedInput]) => ({
   inputMicroUsdPerMTok: input,
   outputMicroUsdPerMTok: output,
   cachedInputMicroUsdPerMTok: cachedInput,
   cacheWriteMicroUsdPerMTok: null,
-});
+  cacheWrite1hMicroUsdPerMTok: null,
+}));
 
-// Arguments: input, output, cached input (read)[, cache write]; all micro-USD per 1M tokens.
+// Anthropic bills the whole request at its long-context rates when the prompt (input + cache
+// reads + cache writes) exceeds 200k tokens, on the models that offer a 1M context window at a
+// premium (Sonnet 4 and 4.5; the 4.6 models charge standard rates across the window).
+const SONNET_4_LONG_CONTEXT = {
+  aboveInputTokens: 200_000,
+  rates: [6_000_000, 22_500_000, 600_000, 7_500_000, 12_000_000],
+} as const;
+const SONNET_4: AnthropicRates = [3_000_000, 15_000_000, 300_000, 3_750_000, 6_000_000];
+
+// Arguments: input, output, cached input (read); Anthropic also cache write 5m, 1h; all
+// micro-USD per 1M tokens.
 const PRICES = {
   // OpenAI: GPT-5 family
   "gpt-5": openai(1_250_000, 10_000_000, 125_000),
@@ -74,6 +132,8 @@ const PRICES = {
   "gpt-5-nano": openai(50_000, 400_000, 5_000),
   "gpt-5-chat-latest": openai(1_250_000, 10_000_000, 125_000),
   "gpt-5-codex": openai(1_250_000, 10_000_000, 125_000),
+  // no cache discount on the pro models (cached tokens bill as input); the reference's gpt-5-pro
+  // cache-read price is gpt-5-nano's (see price-reference.test.ts)
   "gpt-5-pro": openai(15_000_000, 120_000_000, null),
   "gpt-5.1": openai(1_250_000, 10_000_000, 125_000),
   "gpt-5.1-chat-latest": openai(1_250_000, 10_000_000, 125_000),
@@ -87,7 +147,7 @@ const PRICES = {
   // OpenAI: GPT-4.1 / GPT-4o
   "gpt-4.1": openai(2_000_000, 8_000_000, 500_000),
   "gpt-4.1-mini": openai(400_000, 1_600_000, 100_000),
-  "gpt-4.1-nano": openai(100_000, 400_000, 25_000),
+  "gpt-4.1-nano": openai(100_000, 400_000, 30_000),
   "gpt-4o": openai(2_500_000, 10_000_000, 1_250_000),
   // the first gpt-4o snapshot kept its launch price
   "gpt-4o-2024-05-13": openai(5_000_000, 15_000_000, null),
@@ -104,40 +164,52 @@ const PRICES = {
   "text-embedding-3-large": openai(130_000, 0, null),
   "text-embedding-ada-002": openai(100_000, 0, null),
 
-  // Anthropic (cache write = 5-minute TTL write, 1.25x input)
-  "claude-opus-4-6": anthropic(5_000_000, 25_000_000, 500_000, 6_250_000),
-  "claude-opus-4-5": anthropic(5_000_000, 25_000_000, 500_000, 6_250_000),
-  "claude-opus-4-1": anthropic(15_000_000, 75_000_000, 1_500_000, 18_750_000),
-  "claude-opus-4": anthropic(15_000_000, 75_000_000, 1_500_000, 18_750_000),
-  "claude-opus-4-0": anthropic(15_000_000, 75_000_000, 1_500_000, 18_750_000),
-  "claude-sonnet-4-6": anthropic(3_000_000, 15_000_000, 300_000, 3_750_000),
-  "claude-sonnet-4-5": anthropic(3_000_000, 15_000_000, 300_000, 3_750_000),
-  "claude-sonnet-4": anthropic(3_000_000, 15_000_000, 300_000, 3_750_000),
-  "claude-sonnet-4-0": anthropic(3_000_000, 15_000_000, 300_000, 3_750_000),
-  "claude-haiku-4-5": anthropic(1_000_000, 5_000_000, 100_000, 1_250_000),
-  "claude-3-7-sonnet": anthropic(3_000_000, 15_000_000, 300_000, 3_750_000),
-  "claude-3-5-sonnet": anthropic(3_000_000, 15_000_000, 300_000, 3_750_000),
-  "claude-3-5-haiku": anthropic(800_000, 4_000_000, 80_000, 1_000_000),
-  "claude-3-haiku": anthropic(250_000, 1_250_000, 30_000, 300_000),
+  // Anthropic: [input, output, cache read, cache write 5m (1.25x input), cache write 1h (2x)]
+  "claude-opus-4-6": anthropic([5_000_000, 25_000_000, 500_000, 6_250_000, 10_000_000]),
+  "claude-opus-4-5": anthropic([5_000_000, 25_000_000, 500_000, 6_250_000, 10_000_000]),
+  "claude-opus-4-1": anthropic([15_000_000, 75_000_000, 1_500_000, 18_750_000, 30_000_000]),
+  "claude-opus-4": anthropic([15_000_000, 75_000_000, 1_500_000, 18_750_000, 30_000_000]),
+  "claude-opus-4-0": anthropic([15_000_000, 75_000_000, 1_500_000, 18_750_000, 30_000_000]),
+  "claude-sonnet-4-6": anthropic(SONNET_4),
+  "claude-sonnet-4-5": anthropic(SONNET_4, SONNET_4_LONG_CONTEXT),
+  "claude-sonnet-4": anthropic(SONNET_4, SONNET_4_LONG_CONTEXT),
+  "claude-sonnet-4-0": anthropic(SONNET_4, SONNET_4_LONG_CONTEXT),
+  "claude-haiku-4-5": anthropic([1_000_000, 5_000_000, 100_000, 1_250_000, 2_000_000]),
+  "claude-3-7-sonnet": anthropic([3_000_000, 15_000_000, 300_000, 3_750_000, 6_000_000]),
+  "claude-3-5-sonnet": anthropic([3_000_000, 15_000_000, 300_000, 3_750_000, 6_000_000]),
+  "claude-3-5-haiku": anthropic([800_000, 4_000_000, 80_000, 1_000_000, 1_600_000]),
+  "claude-3-haiku": anthropic([250_000, 1_250_000, 30_000, 300_000, 500_000]),
 
-  // Google (prompts up to 200k tokens where Google tiers by context size)
-  "gemini-3-pro-preview": google(2_000_000, 12_000_000, 200_000),
-  "gemini-3-flash-preview": google(500_000, 3_000_000, 50_000),
-  "gemini-2.5-pro": google(1_250_000, 10_000_000, 125_000),
-  "gemini-2.5-flash": google(300_000, 2_500_000, 30_000),
-  "gemini-2.5-flash-preview-09-2025": google(300_000, 2_500_000, 30_000),
-  "gemini-2.5-flash-lite": google(100_000, 400_000, 10_000),
-  "gemini-2.5-flash-lite-preview-09-2025": google(100_000, 400_000, 10_000),
-  "gemini-2.0-flash": google(100_000, 400_000, 25_000),
-  "gemini-2.0-flash-lite": google(75_000, 300_000, null),
-  "gemini-embedding-001": google(150_000, 0, null),
+  // Google: [input, output, cached input]; the Pro models cost more above 200k prompt tokens
+  "gemini-3-pro-preview": google([2_000_000, 12_000_000, 200_000], {
+    aboveInputTokens: 200_000,
+    rates: [4_000_000, 18_000_000, 400_000],
+  }),
+  "gemini-3-flash-preview": google([500_000, 3_000_000, 50_000]),
+  "gemini-2.5-pro": google([1_250_000, 10_000_000, 125_000], {
+    aboveInputTokens: 200_000,
+    rates: [2_500_000, 15_000_000, 250_000],
+  }),
+  "gemini-2.5-flash": google([300_000, 2_500_000, 30_000]),
+  "gemini-2.5-flash-preview-09-2025": google([300_000, 2_500_000, 30_000]),
+  "gemini-2.5-flash-lite": google([100_000, 400_000, 10_000]),
+  "gemini-2.5-flash-lite-preview-09-2025": google([100_000, 400_000, 10_000]),
+  "gemini-2.0-flash": google([100_000, 400_000, 25_000]),
+  "gemini-2.0-flash-lite": google([75_000, 300_000, null]),
+  "gemini-embedding-001": google([150_000, 0, null]),
 } as const satisfies Record<string, ModelPrice>;
 
 export type KnownModelId = keyof typeof PRICES;
 
 export const MODEL_PRICES: Readonly<Record<KnownModelId, ModelPrice>> = Object.freeze(
   Object.fromEntries(
-    Object.entries(PRICES).map(([id, price]) => [id, Object.freeze({ ...price })]),
+    Object.entries(PRICES).map(([id, price]) => [
+      id,
+      Object.freeze({
+        ...price,
+        longContext: price.longContext ? Object.freeze({ ...price.longContext }) : null,
+      }),
+    ]),
   ) as Record<KnownModelId, ModelPrice>,
 );
 
@@ -178,7 +250,11 @@ function fromOverride(override: PriceOverride): ResolvedPrice {
     inputMicroUsdPerMTok: override.inputMicroUsdPerMTok,
     outputMicroUsdPerMTok: override.outputMicroUsdPerMTok,
     cachedInputMicroUsdPerMTok: override.cachedInputMicroUsdPerMTok,
+    // overrides carry no cache-write prices: cost.ts applies Anthropic's multipliers to the
+    // override's input price, and an override has one tier
     cacheWriteMicroUsdPerMTok: null,
+    cacheWrite1hMicroUsdPerMTok: null,
+    longContext: null,
   };
 }
 

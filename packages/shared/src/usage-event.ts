@@ -15,6 +15,8 @@ export const UpstreamAttemptSchema = z.object({
 });
 export type UpstreamAttempt = z.infer<typeof UpstreamAttemptSchema>;
 
+const TokenCountSchema = z.number().int().nonnegative();
+
 export const UsageEventSchema = z.object({
   /** the request id (also sent to the client as x-request-id); the idempotency key */
   id: z.string().min(1),
@@ -35,10 +37,19 @@ export const UsageEventSchema = z.object({
   promptId: z.string().nullable(),
   promptVersionId: z.string().nullable(),
   attempts: z.array(UpstreamAttemptSchema),
+  /** every prompt token: uncached, cache reads and cache writes */
   inputTokens: z.number().int().nonnegative(),
+  /** every generated token, reasoning included */
   outputTokens: z.number().int().nonnegative(),
   /** input tokens served from the provider's prompt cache (a subset of inputTokens) */
   cachedInputTokens: z.number().int().nonnegative(),
+  // The three counters below came later: events queued by an older proxy lack them (= 0).
+  /** input tokens written to the prompt cache with a 5-minute TTL (a subset of inputTokens) */
+  cacheWrite5mTokens: TokenCountSchema.default(0),
+  /** input tokens written to the prompt cache with a 1-hour TTL (a subset of inputTokens) */
+  cacheWrite1hTokens: TokenCountSchema.default(0),
+  /** output tokens spent reasoning/thinking, billed as output (a subset of outputTokens) */
+  reasoningTokens: TokenCountSchema.default(0),
   /** nano-USD (1 USD = 1e9), integer */
   costNanoUsd: z.number().int().nonnegative(),
   /** HTTP status returned to the client */
@@ -55,3 +66,5 @@ export const UsageEventSchema = z.object({
   payload: z.object({ request: z.string().nullable(), response: z.string().nullable() }).nullable(),
 });
 export type UsageEvent = z.infer<typeof UsageEventSchema>;
+/** An event as a producer may send it (the newer counters optional). */
+export type UsageEventInput = z.input<typeof UsageEventSchema>;

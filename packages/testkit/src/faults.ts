@@ -12,12 +12,18 @@ export interface Fault {
   disconnectAfter?: number;
   /** stream this many token chunks, then an in-stream error event in the API's format */
   errorAfter?: number;
+  /** stream this many token chunks, then fall silent with the connection open (a hung stream) */
+  stallAfter?: number;
   /** output tokens to generate; "max" = exactly the request's max tokens (cut, "length") */
   tokens?: number | "max";
   /** prompt tokens reported as read from the cache */
   cachedTokens?: number;
-  /** prompt tokens reported as written to the cache (Anthropic only) */
+  /** prompt tokens reported as written to the cache with the default 5-minute TTL (Anthropic only) */
   cacheWriteTokens?: number;
+  /** prompt tokens reported as written to the cache with a 1-hour TTL (Anthropic only) */
+  cacheWrite1hTokens?: number;
+  /** output tokens reported as spent reasoning, on top of the answer's (OpenAI only) */
+  reasoningTokens?: number;
 }
 
 export interface QueuedFault extends Fault {
@@ -47,9 +53,16 @@ const FIELDS: Record<keyof QueuedFault, { directive: string; check: Check; expec
     expected: "an integer >= 0",
   },
   errorAfter: { directive: "error_after", check: integer(0), expected: "an integer >= 0" },
+  stallAfter: { directive: "stall_after", check: integer(0), expected: "an integer >= 0" },
   tokens: { directive: "tokens", check: tokens, expected: 'an integer >= 0 or "max"' },
   cachedTokens: { directive: "cached", check: integer(0), expected: "an integer >= 0" },
   cacheWriteTokens: { directive: "cache_write", check: integer(0), expected: "an integer >= 0" },
+  cacheWrite1hTokens: {
+    directive: "cache_write_1h",
+    check: integer(0),
+    expected: "an integer >= 0",
+  },
+  reasoningTokens: { directive: "reasoning", check: integer(0), expected: "an integer >= 0" },
   count: { directive: "count", check: integer(1), expected: "an integer >= 1" },
 };
 

@@ -1,11 +1,8 @@
-import type { WireFormat } from "@gatehouse/shared";
+import type { TokenUsage, WireFormat } from "@gatehouse/shared";
 
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-  /** subset of inputTokens served from the provider's prompt cache */
-  cachedInputTokens: number;
-}
+// TokenUsage is the cost arithmetic's own type (every prompt token in inputTokens; cache reads,
+// 5-minute and 1-hour cache writes as subsets of it; reasoning as a subset of outputTokens), so
+// what the translators read is what gets priced.
 
 /**
  * Turns an upstream SSE stream into the client's SSE stream, one upstream event at a time.
@@ -35,4 +32,4 @@ export interface StreamTranslatorOptions {
   clientWantsUsage: boolean;
 }
 
-export type { WireFormat };
+export type { TokenUsage, WireFormat };

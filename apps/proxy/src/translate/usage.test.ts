@@ -56,6 +56,7 @@ describe("usage extraction", () => {
       inputTokens: 37,
       outputTokens: 11,
       cachedInputTokens: 32,
+      reasoningTokens: 4,
     });
     expect(
       usageFromOpenaiAnyJson({ type: "response.completed", response: { usage: responseUsage } }),
@@ -63,6 +64,7 @@ describe("usage extraction", () => {
       inputTokens: 37,
       outputTokens: 11,
       cachedInputTokens: 32,
+      reasoningTokens: 4,
     });
   });
 
@@ -76,7 +78,13 @@ describe("usage extraction", () => {
           output_tokens: 70,
         },
       }),
-    ).toEqual({ inputTokens: 3050, outputTokens: 70, cachedInputTokens: 2000 });
+    ).toEqual({
+      inputTokens: 3050,
+      outputTokens: 70,
+      cachedInputTokens: 2000,
+      // no cache_creation split (older API versions): the default 5-minute TTL
+      cacheWrite5mTokens: 1000,
+    });
     expect(
       usageFromAnthropicJson({
         usage: { input_tokens: 9, output_tokens: 3, cache_read_input_tokens: null },
@@ -86,5 +94,63 @@ describe("usage extraction", () => {
       outputTokens: 3,
       cachedInputTokens: 0,
     });
+  });
+
+  it("splits Anthropic cache writes by TTL, each a subset of input", () => {
+    expect(
+      usageFromAnthropicJson({
+        usage: {
+          input_tokens: 12,
+          cache_creation_input_tokens: 3000,
+          cache_read_input_tokens: 500,
+          cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+          output_tokens: 40,
+        },
+      }),
+    ).toEqual({
+      inputTokens: 3512,
+      outputTokens: 40,
+      cachedInputTokens: 500,
+      cacheWrite5mTokens: 1000,
+      cacheWrite1hTokens: 2000,
+    });
+    // a split that accounts for less than the total: the rest has the default TTL
+    expect(
+      usageFromAnthropicJson({
+        usage: {
+          input_tokens: 0,
+          cache_creation_input_tokens: 300,
+          cache_creation: { ephemeral_1h_input_tokens: 100 },
+          output_tokens: 1,
+        },
+      }),
+    ).toMatchObject({ inputTokens: 300, cacheWrite5mTokens: 200, cacheWrite1hTokens: 100 });
+  });
+
+  it("reads OpenAI reasoning tokens as a subset of completion tokens", () => {
+    expect(
+      usageFromOpenaiJson({
+        usage: {
+          prompt_tokens: 20,
+          completion_tokens: 900,
+          total_tokens: 920,
+          completion_tokens_details: { reasoning_tokens: 768 },
+        },
+      }),
+    ).toEqual({ inputTokens: 20, outputTokens: 900, cachedInputTokens: 0, reasoningTokens: 768 });
+  });
+
+  it("bills reasoning a compatible server reports beside completion tokens as output too", () => {
+    // total = prompt + completion + reasoning: the completion count left the thinking out
+    expect(
+      usageFromOpenaiJson({
+        usage: {
+          prompt_tokens: 21,
+          completion_tokens: 10,
+          total_tokens: 91,
+          completion_tokens_details: { reasoning_tokens: 60 },
+        },
+      }),
+    ).toEqual({ inputTokens: 21, outputTokens: 70, cachedInputTokens: 0, reasoningTokens: 60 });
   });
 });

@@ -1,6 +1,6 @@
 import { costNanoUsd, findModelPrice, type UsageEvent } from "@gatehouse/shared";
 import type { RequestContext } from "../pipeline/context";
-import { PAYLOAD_LOG_MAX_CHARS } from "../pipeline/respond";
+import { PAYLOAD_LOG_MAX_CHARS } from "../response/transforms/payload-capture";
 
 /**
  * The usage event of a request that got past authentication. Cost: the workspace's price for
@@ -13,7 +13,17 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
   const attempt = ctx.attempts.length > 0 ? ctx.attempts[ctx.attempts.length - 1]! : null;
   const usage = ctx.usage;
   const inputTokens = usage.inputTokens;
+  // each part of the prompt (cache reads, then 5-minute and 1-hour writes) within what is left
   const cachedInputTokens = Math.min(usage.cachedInputTokens, inputTokens);
+  const cacheWrite5mTokens = Math.min(
+    usage.cacheWrite5mTokens ?? 0,
+    inputTokens - cachedInputTokens,
+  );
+  const cacheWrite1hTokens = Math.min(
+    usage.cacheWrite1hTokens ?? 0,
+    inputTokens - cachedInputTokens - cacheWrite5mTokens,
+  );
+  const reasoningTokens = Math.min(usage.reasoningTokens ?? 0, usage.outputTokens);
   let cost = 0;
   if (inputTokens > 0 || usage.outputTokens > 0) {
     const overrides = workspace.priceOverrides;
@@ -26,6 +36,9 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
           inputTokens,
           outputTokens: usage.outputTokens,
           cachedInputTokens,
+          cacheWrite5mTokens,
+          cacheWrite1hTokens,
+          reasoningTokens,
         });
       } catch {
         cost = 0;
@@ -51,6 +64,9 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
     inputTokens,
     outputTokens: usage.outputTokens,
     cachedInputTokens,
+    cacheWrite5mTokens,
+    cacheWrite1hTokens,
+    reasoningTokens,
     costNanoUsd: cost,
     status: ctx.status,
     errorType: ctx.errorType,

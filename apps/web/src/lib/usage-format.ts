@@ -22,6 +22,30 @@ export function count(n: number): string {
   return n >= 100_000 ? compact.format(n) : whole.format(n);
 }
 
+/**
+ * A request's token counts the way a provider's invoice splits them: prompt tokens read from and
+ * written to the cache (by TTL: the writes cost 1.25x / 2x input) and reasoning tokens (billed
+ * as output) are parts of the in / out totals.
+ */
+export function tokenSummary(log: {
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+}): string {
+  const prompt = [`${count(log.cachedInputTokens)} cached`];
+  if (log.cacheWrite5mTokens > 0) {
+    prompt.push(`${count(log.cacheWrite5mTokens)} written to cache for 5 min`);
+  }
+  if (log.cacheWrite1hTokens > 0) {
+    prompt.push(`${count(log.cacheWrite1hTokens)} written to cache for 1 h`);
+  }
+  const reasoning = log.reasoningTokens > 0 ? ` (${count(log.reasoningTokens)} reasoning)` : "";
+  return `${count(log.inputTokens)} in (${prompt.join(" · ")}) · ${count(log.outputTokens)} out${reasoning}`;
+}
+
 export function percent(part: number, total: number): string {
   if (total === 0) return "0%";
   const p = (part / total) * 100;

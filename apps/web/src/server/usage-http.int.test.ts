@@ -138,6 +138,9 @@ describe("usage.csv", () => {
       "output_tokens",
       "cached_input_tokens",
       "cost_usd",
+      "cache_write_5m_tokens",
+      "cache_write_1h_tokens",
+      "reasoning_tokens",
     ]);
     const raw = await sql<{ n: bigint; cost: bigint }>(
       `SELECT count(*)::int8 AS n, sum(cost_nano_usd)::int8 AS cost FROM request_logs WHERE workspace_id = $1`,
@@ -150,6 +153,20 @@ describe("usage.csv", () => {
       return sum + BigInt(whole!) * 1_000_000_000n + BigInt(fraction.padEnd(9, "0"));
     }, 0n);
     expect(nano).toBe(BigInt(raw[0]!.cost));
+    // cache writes by TTL and reasoning tokens add up to the logs' too
+    const [logged] = await sql<{ w5m: bigint; w1h: bigint; reasoning: bigint }>(
+      `SELECT sum(cache_write_5m_tokens)::int8 AS w5m, sum(cache_write_1h_tokens)::int8 AS w1h,
+              sum(reasoning_tokens)::int8 AS reasoning
+         FROM request_logs WHERE workspace_id = $1`,
+      workspaceId,
+    );
+    const column = (i: number) => rows.reduce((sum, r) => sum + BigInt(r[i]!), 0n);
+    expect([column(12), column(13), column(14)]).toEqual([
+      BigInt(logged!.w5m),
+      BigInt(logged!.w1h),
+      BigInt(logged!.reasoning),
+    ]);
+    expect(column(12) > 0n && column(13) > 0n && column(14) > 0n).toBe(true);
     // names with commas are quoted; a name that looks like a formula is defused
     expect(rows.some((r) => r[2] === "Web, app")).toBe(true);
     expect(rows.some((r) => r[2] === "'=cron")).toBe(true);

@@ -127,6 +127,11 @@ export async function usageCsv(
     "output_tokens",
     "cached_input_tokens",
     "cost_usd",
+    // added later: after the original columns, so spreadsheets that read them by position
+    // keep working
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
   );
   const lines = [header.join(",")];
   for (const row of rows) {
@@ -144,6 +149,9 @@ export async function usageCsv(
       row.outputTokens.toString(),
       row.cachedInputTokens.toString(),
       usd(row.costNanoUsd),
+      row.cacheWrite5mTokens.toString(),
+      row.cacheWrite1hTokens.toString(),
+      row.reasoningTokens.toString(),
     );
     lines.push(cells.map(csvCell).join(","));
   }

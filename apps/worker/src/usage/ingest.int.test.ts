@@ -6,7 +6,7 @@ import { createTestDatabase, testRedisUrl } from "@gatehouse/db/testing";
 import { JobName, QUEUE_PREFIX, QueueName, type UsageEvent } from "@gatehouse/shared";
 import { ingestUsageBatch } from "./ingest";
 import { startUsageConsumer } from "../consumers/usage";
-import { createWorkerMetrics } from "../metrics";
+import { counterValue, createWorkerMetrics } from "../metrics";
 import { createWorkspaceWithKey, usageEvent } from "./test-fixtures";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -106,7 +106,7 @@ describe("usage ingestion", () => {
         /invalid usage batch/,
       );
       expect((await queue.getJob(bad.id!))?.attemptsMade).toBe(1);
-      expect(metrics.invalidJobs).toBe(1);
+      expect(await counterValue(metrics.invalidJobs)).toBe(1);
     } finally {
       await worker.close();
       await queueEvents.close();

@@ -28,6 +28,9 @@ export interface UsageExportRow {
   inputTokens: bigint;
   outputTokens: bigint;
   cachedInputTokens: bigint;
+  cacheWrite5mTokens: bigint;
+  cacheWrite1hTokens: bigint;
+  reasoningTokens: bigint;
   costNanoUsd: bigint;
 }
 
@@ -60,6 +63,9 @@ export async function usageExportRows(
       input_tokens: bigint;
       output_tokens: bigint;
       cached_input_tokens: bigint;
+      cache_write_5m_tokens: bigint;
+      cache_write_1h_tokens: bigint;
+      reasoning_tokens: bigint;
       cost: bigint;
     }>
   >(Prisma.sql`
@@ -69,6 +75,9 @@ export async function usageExportRows(
       COALESCE(sum(input_tokens), 0)::int8 AS input_tokens,
       COALESCE(sum(output_tokens), 0)::int8 AS output_tokens,
       COALESCE(sum(cached_input_tokens), 0)::int8 AS cached_input_tokens,
+      COALESCE(sum(cache_write_5m_tokens), 0)::int8 AS cache_write_5m_tokens,
+      COALESCE(sum(cache_write_1h_tokens), 0)::int8 AS cache_write_1h_tokens,
+      COALESCE(sum(reasoning_tokens), 0)::int8 AS reasoning_tokens,
       COALESCE(sum(cost_nano_usd), 0)::int8 AS cost
     FROM usage_daily
     WHERE workspace_id = ${params.workspaceId}
@@ -87,6 +96,9 @@ export async function usageExportRows(
       inputTokens: BigInt(row.input_tokens),
       outputTokens: BigInt(row.output_tokens),
       cachedInputTokens: BigInt(row.cached_input_tokens),
+      cacheWrite5mTokens: BigInt(row.cache_write_5m_tokens),
+      cacheWrite1hTokens: BigInt(row.cache_write_1h_tokens),
+      reasoningTokens: BigInt(row.reasoning_tokens),
       costNanoUsd: BigInt(row.cost),
     }));
 }

@@ -4,6 +4,7 @@
 export * from "./overview";
 export * from "./request-log";
 export * from "./spend";
+export * from "./budget-status";
 export * from "./export";
 export { addDays, datesBetween, localDate } from "./time";
 export { rebuildRollupsFromLogs } from "./rebuild";

@@ -7,7 +7,8 @@ import { Prisma } from "../generated/prisma/client";
  * queries. Not used by the running product. Each row's mix comes from a hash of its index:
  * like a real workspace, each key calls three of the models (consecutive in the list) and at
  * most two prompt versions; ~5 % errors (429/500/502), ~40 % streamed, a quarter with cached
- * input, a third with a prompt version when some are given, latencies from ~20 ms to ~9 s
+ * input, a fifth writing the prompt cache for 5 minutes and a seventh for 1 hour, a third with
+ * reasoning tokens, a third with a prompt version when some are given, latencies from ~20 ms to ~9 s
  * (skewed low), evenly spaced timestamps over [from, to).
  */
 export interface SyntheticLogsParams {
@@ -41,7 +42,7 @@ export async function insertSyntheticRequestLogs(
     INSERT INTO request_logs (id, workspace_id, key_id, ts, endpoint, client_format, model,
       provider, upstream_model, prompt_version_id, status, error_type, input_tokens,
       output_tokens, cached_input_tokens, cost_nano_usd, latency_ms, ttfb_ms, streamed,
-      client_aborted, attempts)
+      client_aborted, attempts, cache_write_5m_tokens, cache_write_1h_tokens, reasoning_tokens)
     SELECT ${params.idPrefix} || i, ${params.workspaceId}, keys[1 + ki],
       ${params.from}::timestamptz + ((i - 1)::float8 * ${spanMs}::float8 / ${total}::float8) * interval '1 millisecond',
       'chat.completions'::"Endpoint", 'openai'::"WireFormat", models[1 + mi],
@@ -53,7 +54,11 @@ export async function insertSyntheticRequestLogs(
       in_t, out_t, CASE WHEN (h / 17) % 4 = 0 THEN in_t / 2 ELSE 0 END,
       -- $0.15–$2.50 input and $0.60–$10 output per 1 M tokens, by model
       (in_t * (150000 + (mi % 10) * 250000) + out_t * (600000 + (mi % 10) * 1000000) + 999) / 1000,
-      lat, CASE WHEN h % 5 < 2 THEN lat / 4 END, h % 5 < 2, false, NULL
+      lat, CASE WHEN h % 5 < 2 THEN lat / 4 END, h % 5 < 2, false, NULL,
+      -- subsets of the prompt beside the cached half: a quarter and an eighth of it at most
+      CASE WHEN (h / 29) % 5 = 0 THEN in_t / 4 ELSE 0 END,
+      CASE WHEN (h / 31) % 7 = 0 THEN in_t / 8 ELSE 0 END,
+      CASE WHEN (h / 37) % 3 = 0 THEN out_t / 2 ELSE 0 END
     FROM (
       SELECT i, h, ki, (ki * 3 + (h / 7) % 3) % cardinality(models) AS mi,
         40 + h % 1500 AS in_t, 5 + (h / 5) % 600 AS out_t,

@@ -121,6 +121,28 @@ describe("messages", () => {
     expect((data.content[0] as Anthropic.TextBlock).text.split(" ")).toHaveLength(33);
   });
 
+  it("splits cache writes by TTL in cache_creation, as the API does, in JSON and streams", async () => {
+    const request = {
+      model,
+      max_tokens: 20,
+      messages: [
+        { role: "user" as const, content: "Cache me [[fake:cache_write=300,cache_write_1h=700]]" },
+      ],
+    };
+    const data = await anthropic.messages.create(request);
+    expect(data.usage.cache_creation_input_tokens).toBe(1000);
+    expect(data.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 300,
+      ephemeral_1h_input_tokens: 700,
+    });
+    const final = await anthropic.messages.stream(request).finalMessage();
+    expect(final.usage.cache_creation_input_tokens).toBe(1000);
+    expect(final.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 300,
+      ephemeral_1h_input_tokens: 700,
+    });
+  });
+
   it("streams the event sequence of the real API; the SDK's finalMessage has the usage", async () => {
     const stream = anthropic.messages.stream({
       model,

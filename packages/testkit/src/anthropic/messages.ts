@@ -59,19 +59,24 @@ export function messages(x: Exchange): Reply {
           ? "stop_sequence"
           : "end_turn";
   const cacheRead = fault?.cachedTokens ?? 0;
-  const cacheWrite = fault?.cacheWriteTokens ?? 0;
+  const cacheWrite5m = fault?.cacheWriteTokens ?? 0;
+  const cacheWrite1h = fault?.cacheWrite1hTokens ?? 0;
   const id = newMessageId();
   const toolUseId = tool ? newToolUseId() : "";
-  // message_delta carries the cumulative counts; the message itself also the cache breakdown.
+  // message_delta carries the cumulative counts; the message itself also the cache writes by
+  // TTL (cache_creation_input_tokens is their sum).
   const counts = (outputTokens: number) => ({
     input_tokens: prompt.tokens,
-    cache_creation_input_tokens: cacheWrite,
+    cache_creation_input_tokens: cacheWrite5m + cacheWrite1h,
     cache_read_input_tokens: cacheRead,
     output_tokens: outputTokens,
   });
   const usage = (outputTokens: number) => ({
     ...counts(outputTokens),
-    cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
+    cache_creation: {
+      ephemeral_5m_input_tokens: cacheWrite5m,
+      ephemeral_1h_input_tokens: cacheWrite1h,
+    },
     service_tier: "standard",
   });
 

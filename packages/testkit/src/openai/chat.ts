@@ -110,7 +110,13 @@ export function chatCompletions(x: Exchange): Reply {
   const finishReason =
     completion.reason === "length" ? "length" : tool && !tool.named ? "tool_calls" : "stop";
   const cached = fault?.cachedTokens ?? 0;
-  const usage = chatUsage(prompt.tokens + cached, completion.pieces.length * n, cached);
+  const reasoning = fault?.reasoningTokens ?? 0;
+  const usage = chatUsage(
+    prompt.tokens + cached,
+    completion.pieces.length * n + reasoning,
+    cached,
+    reasoning,
+  );
   const answer: Answer = {
     id: newCompletionId(),
     created: unixSeconds(),

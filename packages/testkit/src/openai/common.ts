@@ -4,15 +4,21 @@ import { invalidParam, openaiDialect } from "./dialect";
 
 export const SYSTEM_FINGERPRINT = "fp_fa6e0d15c0";
 
-/** OpenAI's usage block for chat and legacy completions. */
-export function chatUsage(promptTokens: number, completionTokens: number, cachedTokens: number) {
+/** OpenAI's usage block for chat and legacy completions; completion_tokens includes the
+ * reasoning tokens, which completion_tokens_details counts apart. */
+export function chatUsage(
+  promptTokens: number,
+  completionTokens: number,
+  cachedTokens: number,
+  reasoningTokens = 0,
+) {
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
     prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
     completion_tokens_details: {
-      reasoning_tokens: 0,
+      reasoning_tokens: reasoningTokens,
       audio_tokens: 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,

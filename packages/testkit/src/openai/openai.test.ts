@@ -131,6 +131,26 @@ describe("chat completions", () => {
     expect(data.usage?.prompt_tokens_details?.cached_tokens).toBe(100);
   });
 
+  it("reports reasoning tokens inside completion_tokens when told to, in chat and Responses", async () => {
+    const chat = await openai.chat.completions.create({
+      model: "o4-mini",
+      messages: [{ role: "user", content: "Think [[fake:tokens=3,reasoning=200]]" }],
+    });
+    expect(chat.choices[0]!.message.content!.split(" ")).toHaveLength(3);
+    expect(chat.usage?.completion_tokens).toBe(203);
+    expect(chat.usage?.completion_tokens_details?.reasoning_tokens).toBe(200);
+    expect(chat.usage?.total_tokens).toBe(chat.usage!.prompt_tokens + 203);
+
+    const response = await openai.responses.create({
+      model: "o4-mini",
+      input: "Think [[fake:tokens=2,reasoning=50]]",
+    });
+    expect(response.usage).toMatchObject({
+      output_tokens: 52,
+      output_tokens_details: { reasoning_tokens: 50 },
+    });
+  });
+
   it("streams one word per chunk; the SDK's stream helper assembles the completion", async () => {
     const stream = openai.chat.completions.stream({
       model: "gpt-4o",

@@ -40,7 +40,8 @@ export function responses(x: Exchange): Reply {
   const completion = complete(outputPieces(body.text, prompt.userText, length), limit, []);
   const cached = fault?.cachedTokens ?? 0;
   const inputTokens = prompt.tokens + cached;
-  const outputTokens = completion.pieces.length;
+  const reasoning = fault?.reasoningTokens ?? 0;
+  const outputTokens = completion.pieces.length + reasoning;
   const incomplete = completion.reason === "length";
   const status = incomplete ? "incomplete" : "completed";
 
@@ -57,7 +58,7 @@ export function responses(x: Exchange): Reply {
       input_tokens: inputTokens,
       input_tokens_details: { cached_tokens: cached },
       output_tokens: outputTokens,
-      output_tokens_details: { reasoning_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: reasoning },
       total_tokens: inputTokens + outputTokens,
     },
   };

@@ -260,9 +260,24 @@ describe("request log", () => {
           },
         ],
         payload: { create: { request: '{"messages":[]}', response: '{"choices":[]}' } },
+        inputTokens: 3_100,
+        cachedInputTokens: 100,
+        cacheWrite5mTokens: 1_000,
+        cacheWrite1hTokens: 2_000,
+        outputTokens: 50,
+        reasoningTokens: 20,
       },
     });
     const detail = await caller().requests.byId({ workspaceId, requestId: "req_1" });
+    // the counters an invoice bills apart reach the detail panel
+    expect(detail).toMatchObject({
+      inputTokens: 3_100,
+      cachedInputTokens: 100,
+      cacheWrite5mTokens: 1_000,
+      cacheWrite1hTokens: 2_000,
+      outputTokens: 50,
+      reasoningTokens: 20,
+    });
     expect(detail.attempts).toHaveLength(1);
     expect(detail.attempts[0]).toMatchObject({ status: 503, errorType: "upstream_error" });
     expect(detail.payload).toEqual({ request: '{"messages":[]}', response: '{"choices":[]}' });

@@ -1,9 +1,7 @@
 import {
-  budgetProgress,
   localDate,
-  spendByKey,
-  spendOf,
   usageOverview,
+  type BudgetProgress,
   OTHER_GROUP,
   type OverviewGroupBy,
 } from "@gatehouse/db/usage";
@@ -14,6 +12,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { OverviewInputSchema, type UsageRange } from "~/lib/usage-schemas";
 import { recordAudit } from "../audit";
+import { workspaceBudgets, type BudgetEntry } from "../budgets";
 import type { Db } from "../db";
 import { createTRPCRouter, workspaceProcedure } from "../trpc";
 
@@ -168,23 +167,36 @@ export const usageRouter = createTRPCRouter({
   /** Budget progress of the workspace and of every key with a budget, this period. */
   budgets: workspaceProcedure("viewer").query(async ({ ctx }) => {
     const workspace = ctx.workspace;
-    const now = new Date();
     const keys = await ctx.db.virtualKey.findMany({
       where: { workspaceId: workspace.id, budgetAmountNanoUsd: { not: null } },
-      select: { id: true, name: true, status: true, budgetAmountNanoUsd: true, budgetPeriod: true },
+      select: {
+        id: true,
+        name: true,
+        status: true,
+        budgetAmountNanoUsd: true,
+        budgetPeriod: true,
+        budgetAlertThresholdPct: true,
+      },
       orderBy: { name: "asc" },
     });
-    const spend = await spendByKey(ctx.db, {
-      workspaceId: workspace.id,
-      timeZone: workspace.timeZone,
-      now,
+    // the same figures as the keys page and the budget banner (../budgets.ts)
+    const budgets = await workspaceBudgets(ctx, workspace, keys);
+    const progress = (b: BudgetEntry<unknown>): BudgetProgress => ({
+      period: b.period,
+      budgetNanoUsd: b.amountNanoUsd,
+      spentNanoUsd: b.figure.spentNanoUsd,
+      percent: b.figure.percent,
+      periodStart: b.figure.periodStart,
+      periodEnd: b.figure.periodEnd,
     });
     return {
-      workspace: budgetProgress(workspace, spend.workspace, workspace.timeZone, now),
-      keys: keys.flatMap((key) => {
-        const progress = budgetProgress(key, spendOf(spend, key.id), workspace.timeZone, now);
-        return progress ? [{ keyId: key.id, name: key.name, status: key.status, ...progress }] : [];
-      }),
+      workspace: budgets.workspace ? progress(budgets.workspace) : null,
+      keys: budgets.keys.map((b) => ({
+        keyId: b.row.id,
+        name: b.row.name,
+        status: b.row.status,
+        ...progress(b),
+      })),
     };
   }),
 

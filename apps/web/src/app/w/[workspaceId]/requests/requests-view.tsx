@@ -14,7 +14,7 @@ import {
   secondaryButtonClass,
 } from "~/components/form-controls";
 import { Modal } from "~/components/modal";
-import { count, dateTime, money, ms } from "~/lib/usage-format";
+import { count, dateTime, money, ms, tokenSummary } from "~/lib/usage-format";
 import { RequestLogFiltersSchema, type RequestLogFiltersInput } from "~/lib/usage-schemas";
 import { useTRPC } from "~/trpc/react";
 
@@ -392,7 +392,7 @@ function RequestDetail({
               ) : null}
               <Row
                 label="Tokens"
-                value={`${count(data.inputTokens)} in (${count(data.cachedInputTokens)} cached) · ${count(data.outputTokens)} out`}
+                value={<span data-testid="detail-tokens">{tokenSummary(data)}</span>}
               />
               <Row
                 label="Cost"

@@ -1,5 +1,5 @@
 import { costNanoUsd, findModelPrice, type UsageEvent } from "@gatehouse/shared";
-import type { RequestContext } from "../pipeline/context";
+import type { RequestContext } from "./context";
 import { PAYLOAD_LOG_MAX_CHARS } from "../response/transforms/payload-capture";
 
 /**

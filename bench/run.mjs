@@ -31,6 +31,9 @@ const ONLY = args.get("only")?.split(",");
 const WITH_PORTKEY = args.get("portkey") !== "false" && (!ONLY || ONLY.includes("portkey"));
 // e.g. --proxy-node-args="--cpu-prof --cpu-prof-dir=bench/results" to profile the proxy
 const PROXY_NODE_ARGS = (args.get("proxy-node-args") ?? "").split(" ").filter(Boolean);
+// e.g. --baseline-proxy=../before/apps/proxy/dist/main.js: another build of the proxy (an older
+// commit) measured in the same run as `gatehouse-before`, against the same Redis and key
+const BASELINE_PROXY = args.get("baseline-proxy") ? path.resolve(args.get("baseline-proxy")) : null;
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/gatehouse_bench";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/6";
@@ -306,6 +309,26 @@ async function main() {
   );
   await waitFor(`http://127.0.0.1:${proxyPort}/readyz`);
 
+  let baselineProxy;
+  let baselinePort;
+  if (BASELINE_PROXY) {
+    baselinePort = await freePort();
+    baselineProxy = start(
+      "proxy-before",
+      process.execPath,
+      [...PROXY_NODE_ARGS, BASELINE_PROXY],
+      {
+        GATEHOUSE_PROXY_HOST: "127.0.0.1",
+        GATEHOUSE_PROXY_PORT: String(baselinePort),
+        REDIS_URL,
+        GATEHOUSE_ENCRYPTION_KEYS: encryptionKeys,
+        NODE_ENV: "production",
+      },
+      1,
+    );
+    await waitFor(`http://127.0.0.1:${baselinePort}/readyz`);
+  }
+
   const naivePort = await freePort();
   const naive = start(
     "naive",
@@ -363,6 +386,13 @@ async function main() {
       server: proxy,
     },
   };
+  if (baselineProxy) {
+    targets["gatehouse-before"] = {
+      url: `http://127.0.0.1:${baselinePort}/v1/chat/completions`,
+      headers: `Authorization: Bearer ${seed.key}\n`,
+      server: baselineProxy,
+    };
+  }
   if (portkey) {
     targets.portkey = {
       url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
@@ -474,6 +504,18 @@ async function main() {
           ? `, added ttfb p50 ${((limited.ttfbP50 - plain.ttfbP50) / 1000).toFixed(3)} ms`
           : "") +
         `, cpu/req +${(limited.cpuPerReqUs - plain.cpuPerReqUs).toFixed(1)} µs, rps ratio ${(limited.rps / plain.rps).toFixed(2)}`,
+    );
+  }
+  for (const [mode, byTarget] of Object.entries(summary)) {
+    const after = byTarget.gatehouse;
+    const before = byTarget["gatehouse-before"];
+    if (!after || !before) continue;
+    lines.push(
+      `${mode.padEnd(6)} gatehouse vs gatehouse-before: cpu/req ${after.cpuPerReqUs.toFixed(1)} vs ${before.cpuPerReqUs.toFixed(1)} µs (×${(after.cpuPerReqUs / before.cpuPerReqUs).toFixed(3)})` +
+        `, rps ×${(after.rps / before.rps).toFixed(3)}, 1-conn p50 ${((after.singleP50 - before.singleP50) / 1000).toFixed(3)} ms` +
+        (after.ttfbP50 !== undefined
+          ? `, ttfb p50 ${((after.ttfbP50 - before.ttfbP50) / 1000).toFixed(3)} ms`
+          : ""),
     );
   }
   const report = lines.join("\n");

@@ -1,5 +1,6 @@
+import { loggerSettings } from "@gatehouse/shared/server";
 import { startApp } from "./app";
-import { EnvError, loadEnv, type Env } from "./env";
+import { loadEnv } from "./env";
 import { createLogger } from "./log";
 
 /**
@@ -7,17 +8,9 @@ import { createLogger } from "./log";
  * accepting, let in-flight requests finish (up to 25 s), flush the usage buffer, close Redis.
  */
 async function main(): Promise<void> {
-  let env: Env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const log = createLogger(env.GATEHOUSE_LOG_LEVEL);
+  // a bad environment prints every problem and exits 1
+  const env = loadEnv();
+  const log = createLogger(loggerSettings(env));
 
   let app;
   try {

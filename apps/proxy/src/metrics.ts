@@ -1,6 +1,12 @@
 /**
  * A tiny Prometheus registry for the proxy. Label sets are fixed and known up front, so every
  * increment is an array index bump: no maps, strings or allocations on the hot path.
+ *
+ * Why not prom-client (which the worker uses): bench/metrics-cost.mjs replays the updates one
+ * request makes here (in-flight gauge, cache hits, requests by endpoint × status, three
+ * latency histograms, errors) and prom-client takes ~1.1 µs per request against ~0.03 µs for
+ * these counters, even with label children bound up front; a measurable share of the proxy's
+ * per-request CPU for nothing it needs. The exposition names stay as dashboards know them.
  */
 import { EndpointSchema, GatewayErrorTypes, type GatewayErrorType } from "@gatehouse/shared";
 

@@ -19,7 +19,7 @@ import { guardClients, serverOptions, type ClientGuard } from "./http/client-gua
 import { DEFAULT_CLIENT_LIMITS } from "./http/client-limits";
 import { nextRequestId, safeClientRequestId } from "./request-id";
 import { createUpstreamAgent } from "./upstream/agent";
-import { buildUsageEvent } from "./usage/build-event";
+import { buildUsageEvent } from "./pipeline/usage-event";
 import type { UsageSink } from "./usage/emitter";
 import type { LimitEnforcer } from "./limits/enforcer";
 
@@ -70,6 +70,8 @@ export function createProxy(options: ProxyOptions): Proxy {
   const settings: ProxySettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const metrics = options.metrics ?? new ProxyMetrics();
   const log = options.log ?? createLogger("info");
+  // decided once: with the access log off (or below the level) a request builds no log line
+  const accessLog = settings.accessLog && log.isEnabled("info");
   const ownAgent = options.agent === undefined;
   const agent =
     options.agent ??
@@ -117,7 +119,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         costNanoUsd,
       });
     }
-    if (settings.accessLog) {
+    if (accessLog) {
       log.info("request", {
         requestId: ctx.requestId,
         method: ctx.req.method,
@@ -222,7 +224,10 @@ export function createProxy(options: ProxyOptions): Proxy {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    if (clients.overCapacity(req.socket)) return clients.refuse(req, res, path);
+    // over the connection cap: API calls are refused at once; health and metrics still answer
+    if (clients.overCapacity(req.socket) && path.startsWith("/v1/")) {
+      return clients.refuse(req, res, path);
+    }
     const method = req.method;
 
     if (method === "POST") {

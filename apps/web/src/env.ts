@@ -1,10 +1,18 @@
-import { EncryptionConfigError, parseEncryptionKeys } from "@gatehouse/shared/server";
+import {
+  defineEnv,
+  envField,
+  EnvError,
+  LOGGING_ENV,
+  loggerSettings,
+  type LoggerSettings,
+} from "@gatehouse/shared/server";
 import { z } from "zod";
 
 /**
  * The web app's server environment: the only module that reads `process.env` (next-auth
  * itself still reads NEXTAUTH_URL). Validated once at boot by `src/instrumentation.ts`, so a
- * bad deployment fails before serving a request, with every bad variable listed.
+ * bad deployment fails before serving a request, with every bad variable listed. Parsed with
+ * the same helper and field schemas as the proxy and the worker (@gatehouse/shared/server).
  *
  * Validation is skipped while `next build` runs (Next sets NEXT_PHASE=phase-production-build;
  * the build machine need not hold production secrets) and when SKIP_ENV_VALIDATION=1 (e.g. a
@@ -12,66 +20,39 @@ import { z } from "zod";
  * leaves a half-configured module behind: the first real read happens in the running server.
  */
 
-const optionalString = z
-  .string()
-  .trim()
-  .transform((v) => (v === "" ? undefined : v))
-  .optional();
+const ServerEnv = defineEnv(
+  {
+    ...LOGGING_ENV,
+    DATABASE_URL: envField.databaseUrl(),
+    REDIS_URL: envField.redisUrl(),
+    NEXTAUTH_URL: envField.httpUrl().optional(),
+    NEXTAUTH_SECRET: z.string().optional(),
+    /** Master keys for credential encryption: "<keyId>:<base64 of 32 bytes>[,...]". */
+    GATEHOUSE_ENCRYPTION_KEYS: envField.encryptionKeys(),
+    /** The base URL applications point their SDKs at; shown in the dashboard. */
+    GATEHOUSE_PROXY_URL: envField.httpUrl().default("http://localhost:8787"),
+    GITHUB_ID: z.string().optional(),
+    GITHUB_SECRET: z.string().optional(),
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+  },
+  { app: "web", docs: "apps/web/.env.example", check: crossVariableProblems },
+);
 
-function urlWithProtocols(protocols: string[]) {
-  return z.url({
-    protocol: new RegExp(`^(${protocols.join("|")})$`),
-    error: `must be a ${protocols.map((p) => `${p}://`).join(" or ")} URL`,
-  });
-}
+export const ServerEnvSchema = ServerEnv.schema;
+export type ServerEnv = z.infer<typeof ServerEnvSchema>;
+export { EnvError };
 
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
-
-export const ServerEnvSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  DATABASE_URL: urlWithProtocols(["postgres", "postgresql"]),
-  REDIS_URL: urlWithProtocols(["redis", "rediss"]),
-  NEXTAUTH_URL: httpUrl.optional(),
-  NEXTAUTH_SECRET: optionalString,
-  /** Master keys for credential encryption: "<keyId>:<base64 of 32 bytes>[,...]". */
-  GATEHOUSE_ENCRYPTION_KEYS: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .superRefine((value, ctx) => {
-      try {
-        parseEncryptionKeys(value);
-      } catch (error) {
-        if (!(error instanceof EncryptionConfigError)) throw error;
-        // The message names the bad entry, never key material.
-        ctx.addIssue({
-          code: "custom",
-          message: error.message.replace(/^GATEHOUSE_ENCRYPTION_KEYS /, ""),
-        });
-      }
-    }),
-  /** The base URL applications point their SDKs at; shown in the dashboard. */
-  GATEHOUSE_PROXY_URL: httpUrl.default("http://localhost:8787"),
-  GITHUB_ID: optionalString,
-  GITHUB_SECRET: optionalString,
-  GOOGLE_CLIENT_ID: optionalString,
-  GOOGLE_CLIENT_SECRET: optionalString,
-});
-
-/**
- * Rules across variables, checked on the raw values so they are reported together with the
- * per-variable problems (a zod refinement would be skipped once any field fails).
- */
-function crossVariableProblems(source: Record<string, string | undefined>): string[] {
-  const set = (name: string) => Boolean(source[name]?.trim());
+/** Rules across variables (raw values: trimmed, blank ones absent). */
+function crossVariableProblems(raw: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
-  if (source.NODE_ENV === "production") {
-    if ((source.NEXTAUTH_SECRET?.trim().length ?? 0) < 32) {
+  if (raw.NODE_ENV === "production") {
+    if ((raw.NEXTAUTH_SECRET?.length ?? 0) < 32) {
       problems.push(
         "NEXTAUTH_SECRET: required in production, at least 32 characters (openssl rand -base64 32)",
       );
     }
-    if (!set("NEXTAUTH_URL")) {
+    if (!raw.NEXTAUTH_URL) {
       problems.push("NEXTAUTH_URL: required in production: the public URL of the dashboard");
     }
   }
@@ -79,37 +60,18 @@ function crossVariableProblems(source: Record<string, string | undefined>): stri
     ["GITHUB_ID", "GITHUB_SECRET"],
     ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
   ] as const) {
-    if (set(id) !== set(secret)) {
+    if (Boolean(raw[id]) !== Boolean(raw[secret])) {
       problems.push(
-        `${set(id) ? secret : id}: set both ${id} and ${secret} to enable this sign-in provider, or neither`,
+        `${raw[id] ? secret : id}: set both ${id} and ${secret} to enable this sign-in provider, or neither`,
       );
     }
   }
   return problems;
 }
 
-export type ServerEnv = z.infer<typeof ServerEnvSchema>;
-
-export class EnvError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid environment variables:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "EnvError";
-  }
-}
-
-/** Validates `source`; throws an EnvError naming every bad variable (never its value). */
+/** Validates `source`; throws an EnvError naming every bad variable (never a secret value). */
 export function parseEnv(source: Record<string, string | undefined>): ServerEnv {
-  const result = ServerEnvSchema.safeParse(source);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => {
-        const name = issue.path.join(".") || "(environment)";
-        const missing = source[name] === undefined || source[name]?.trim() === "";
-        return `${name}: ${missing ? "required" : issue.message}`;
-      });
-  problems.push(...crossVariableProblems(source));
-  if (problems.length > 0 || !result.success) throw new EnvError([...new Set(problems)]);
-  return result.data;
+  return ServerEnv.parse(source);
 }
 
 export function isEnvValidationSkipped(): boolean {
@@ -129,8 +91,16 @@ export function getEnv(): ServerEnv {
   return cached;
 }
 
-/** Called from instrumentation `register()`; see the file comment for when it is skipped. */
+/** The logger's settings (read once, by server/log.ts); the defaults while the environment
+ * is invalid (validation was skipped), so that writing a log line never throws. */
+export function getLogSettings(): LoggerSettings {
+  const result = ServerEnv.safeParse(process.env);
+  return result.success ? loggerSettings(result.data) : { level: "info", production: isProduction };
+}
+
+/** Called from instrumentation `register()`: a bad environment prints every problem and stops
+ * the server. See the file comment for when it is skipped. */
 export function validateEnvAtBoot(): void {
   if (isEnvValidationSkipped()) return;
-  getEnv();
+  cached = ServerEnv.load();
 }

@@ -16,7 +16,7 @@ import {
 } from "@gatehouse/shared";
 import { startWorkerApp, type WorkerApp, type WorkerEnv } from "./app";
 import { createLog } from "./log";
-import { createWorkerMetrics, renderMetrics } from "./metrics";
+import { counterValue, createWorkerMetrics, renderMetrics } from "./metrics";
 import { createWorkspaceWithKey, usageEvent } from "./usage/test-fixtures";
 
 const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -101,7 +101,7 @@ describe("worker health, readiness and metrics", () => {
       "SELECT count(*)::int AS n FROM model_prices WHERE source = 'builtin'",
     );
     expect(rows[0]!.n).toBe(Object.keys(MODEL_PRICES).length);
-    expect(app.metrics.priceSyncs).toBe(1);
+    expect(await counterValue(app.metrics.priceSyncs)).toBe(1);
     await app.close();
     // closed: it no longer answers
     await expect(fetch(`${app.url}/healthz`)).rejects.toThrow();
@@ -161,7 +161,7 @@ describe("worker health, readiness and metrics", () => {
     await expect(invalid.waitUntilFinished(queueEvents, 10_000)).rejects.toThrow(/invalid/);
 
     // the failure is counted when the worker's "failed" event fires, just after the job's state
-    for (let i = 0; app.metrics.deadLetteredJobs < 1; i++) {
+    for (let i = 0; (await counterValue(app.metrics.deadLetteredJobs)) < 1; i++) {
       if (i > 200) throw new Error("the invalid job was never counted");
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

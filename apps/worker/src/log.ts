@@ -1,15 +1,21 @@
-export type LogLevel = "debug" | "info" | "warn" | "error";
+import {
+  createLogger,
+  type Logger,
+  type LoggerSettings,
+  type LogLevel as SharedLogLevel,
+} from "@gatehouse/shared/server";
 
+export type LogLevel = Exclude<SharedLogLevel, "silent">;
+
+/** The worker's call shape, log("info", msg, fields), over the shared logger (pino; secret
+ * fields redacted; pretty in development on a terminal, JSON lines otherwise). */
 export type Log = (level: LogLevel, msg: string, extra?: Record<string, unknown>) => void;
 
-const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-
-/** One JSON line per message on stdout, from `min` up. */
-export function createLog(min: LogLevel = "info"): Log {
-  return (level, msg, extra = {}) => {
-    if (RANK[level] < RANK[min]) return;
-    process.stdout.write(
-      `${JSON.stringify({ level, time: new Date().toISOString(), msg, ...extra })}\n`,
-    );
-  };
+/** `settings` is loggerSettings(env) at boot; a bare level (tests) logs JSON lines. */
+export function createLog(settings: SharedLogLevel | LoggerSettings = "info"): Log {
+  const logger: Logger = createLogger({
+    service: "worker",
+    ...(typeof settings === "string" ? { level: settings, format: "json" } : settings),
+  });
+  return (level, msg, extra) => logger[level](msg, extra);
 }

@@ -1,9 +1,10 @@
 import { startWorkerApp } from "./app";
 import { loadEnv } from "./env";
+import { loggerSettings } from "@gatehouse/shared/server";
 import { createLog } from "./log";
 
 const env = loadEnv();
-const log = createLog(env.GATEHOUSE_LOG_LEVEL);
+const log = createLog(loggerSettings(env));
 
 let app: Awaited<ReturnType<typeof startWorkerApp>>;
 try {

@@ -11,6 +11,7 @@ import { generateVirtualKey } from "@gatehouse/shared/server";
 import type { PlaygroundEvent, PlaygroundInput } from "~/lib/prompt-schemas";
 import { recordAudit } from "./audit";
 import type { Db } from "./db";
+import { log } from "./log";
 
 /**
  * The prompt playground: runs one prompt version through the real gateway, streaming.
@@ -119,7 +120,7 @@ export async function runPlayground(options: PlaygroundOptions): Promise<Readabl
       await publishKey(db, redis, key.id);
     } catch (error) {
       // the key still expires on its own within minutes
-      console.error("[gatehouse/web] playground key revocation failed:", (error as Error).message);
+      log().error("playground key revocation failed", { error: (error as Error).message });
     }
   };
 
@@ -234,7 +235,7 @@ export async function runPlayground(options: PlaygroundOptions): Promise<Readabl
         );
       } catch (error) {
         if (!abort.signal.aborted) {
-          console.error("[gatehouse/web] playground run failed:", (error as Error).message);
+          log().error("playground run failed", { error: (error as Error).message });
           controller.enqueue(
             sse({
               type: "error",

@@ -1,6 +1,7 @@
 import { publishKey, publishWorkspace } from "@gatehouse/db";
 import { TRPCError } from "@trpc/server";
 import type { Context } from "./trpc";
+import { log } from "./log";
 
 /**
  * Publishes config to Redis after the Postgres commit. A failure here leaves Postgres
@@ -11,7 +12,7 @@ async function afterCommit(work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    console.error("[gatehouse/web] config publish failed:", (error as Error).message);
+    log().error("config publish failed", { error: (error as Error).message });
     throw new TRPCError({
       code: "INTERNAL_SERVER_ERROR",
       message:

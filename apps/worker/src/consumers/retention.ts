@@ -55,9 +55,8 @@ export function startRetentionConsumer(opts: {
         batchSize: opts.batchSize,
         signal: abort.signal,
       });
-      metrics.retentionRuns++;
-      metrics.retentionDeletedLogs += result.deleted;
-      metrics.retentionLastRunAtMs = Date.now();
+      metrics.retentionRuns.inc();
+      metrics.retentionDeletedLogs.inc(result.deleted);
       return result;
     },
     { connection: opts.connection, prefix: QUEUE_PREFIX, concurrency: 1 },

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
 import type { Pool } from "pg";
 import { JobName, QUEUE_PREFIX, QueueName, UsageBatchJobSchema } from "@gatehouse/shared";
 import { ingestUsageBatch } from "../usage/ingest";
-import { observeBatch, type WorkerMetrics } from "../metrics";
+import type { WorkerMetrics } from "../metrics";
 
 /** Thin consumer: validate the job, hand the batch to the ingester, count what happened. */
 export function startUsageConsumer(opts: {
@@ -20,7 +20,7 @@ export function startUsageConsumer(opts: {
       if (job.name !== JobName.usageBatch) throw new UnrecoverableError(`unknown job ${job.name}`);
       const parsed = UsageBatchJobSchema.safeParse(job.data);
       if (!parsed.success) {
-        metrics.invalidJobs++;
+        metrics.invalidJobs.inc();
         // A malformed batch will never become valid: fail it for good (kept for inspection).
         throw new UnrecoverableError(`invalid usage batch: ${parsed.error.issues[0]?.message}`);
       }
@@ -28,7 +28,7 @@ export function startUsageConsumer(opts: {
       const result = await ingestUsageBatch(pool, events);
       let newestEventTsMs = 0;
       for (const event of events) newestEventTsMs = Math.max(newestEventTsMs, Date.parse(event.ts));
-      observeBatch(metrics, { ...result, newestEventTsMs });
+      metrics.observeBatch({ ...result, newestEventTsMs });
       return result;
     },
     {
@@ -42,13 +42,13 @@ export function startUsageConsumer(opts: {
       autorun: true,
     },
   ).on("failed", (job, error) => {
-    metrics.failedJobs++;
+    metrics.failedJobs.inc();
     // the last attempt (or an unrecoverable error): the job now sits in the dead-letter set
     if (
       job &&
       (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))
     ) {
-      metrics.deadLetteredJobs++;
+      metrics.deadLetteredJobs.inc();
     }
   });
 }

@@ -6,7 +6,7 @@ import { createTestDatabase, testRedisUrl } from "@gatehouse/db/testing";
 import { QUEUE_PREFIX, QueueName, type UsageEvent } from "@gatehouse/shared";
 import { ingestUsageBatch } from "../usage/ingest";
 import { createWorkspaceWithKey, usageEvent } from "../usage/test-fixtures";
-import { createWorkerMetrics } from "../metrics";
+import { counterValue, createWorkerMetrics } from "../metrics";
 import { RETENTION_SCHEDULER_ID, startRetentionConsumer } from "../consumers/retention";
 import { deleteExpiredRequestLogs } from "./retention";
 
@@ -159,11 +159,11 @@ describe("retention", () => {
     const queue = new Queue(QueueName.maintenance, { connection, prefix: QUEUE_PREFIX });
     try {
       await consumer.scheduled;
-      for (let i = 0; metrics.retentionRuns < 1; i++) {
+      for (let i = 0; (await counterValue(metrics.retentionRuns)) < 1; i++) {
         if (i > 200) throw new Error("the scheduled retention pass never ran");
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(metrics.retentionDeletedLogs).toBe(23);
+      expect(await counterValue(metrics.retentionDeletedLogs)).toBe(23);
       expect(await counts(a)).toMatchObject({ logs: 7 });
       expect(await counts(b)).toMatchObject({ logs: 2 });
       const schedulers = await queue.getJobSchedulers();

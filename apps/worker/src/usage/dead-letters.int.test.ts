@@ -6,7 +6,7 @@ import { createTestDatabase, testRedisUrl } from "@gatehouse/db/testing";
 import { countDeadLetters, listDeadLetters, retryDeadLetter } from "@gatehouse/db/dead-letters";
 import { JobName, QUEUE_PREFIX, QueueName, USAGE_BATCH_JOB_OPTIONS } from "@gatehouse/shared";
 import { startUsageConsumer } from "../consumers/usage";
-import { createWorkerMetrics } from "../metrics";
+import { counterValue, createWorkerMetrics } from "../metrics";
 import { createWorkspaceWithKey, usageEvent } from "./test-fixtures";
 
 /**
@@ -71,9 +71,12 @@ describe("usage job retries and dead letters", () => {
       { events },
       { ...USAGE_BATCH_JOB_OPTIONS, backoff: { type: "exponential", delay: 1_000 } },
     );
-    await until("the first failed attempt", () => metrics.failedJobs >= 1);
+    await until(
+      "the first failed attempt",
+      async () => (await counterValue(metrics.failedJobs)) >= 1,
+    );
     await until("the backoff", async () => (await job.getState()) === "delayed");
-    expect(metrics.deadLetteredJobs).toBe(0);
+    expect(await counterValue(metrics.deadLetteredJobs)).toBe(0);
     await repairIngestion();
     await until("the retry", async () => (await job.getState()) === "completed");
     expect(await logsOf(x)).toBe(3);
@@ -98,7 +101,10 @@ describe("usage job retries and dead letters", () => {
     );
     await until("the second dead letter", async () => (await second.getState()) === "failed");
     // the worker counts a dead letter when its "failed" event fires, just after the state changes
-    await until("both dead letters counted", () => metrics.deadLetteredJobs === 2);
+    await until(
+      "both dead letters counted",
+      async () => (await counterValue(metrics.deadLetteredJobs)) === 2,
+    );
     await repairIngestion();
 
     expect(await countDeadLetters(redis)).toBe(2);

@@ -1,2 +1,4 @@
 export * from "./keys";
 export * from "./crypto";
+export * from "./env";
+export * from "./logger";

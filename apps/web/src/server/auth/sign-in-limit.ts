@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { RedisClient } from "@gatehouse/db";
 import type { Db } from "../db";
 import { normalizeEmail, verifyCredentials, type AuthUser } from "./credentials";
+import { log } from "../log";
 
 /**
  * Failed sign-in limiting, counted in Redis so it holds across every web replica.
@@ -99,7 +100,7 @@ export async function signInWithLimits(
   ]).catch((error: unknown) => {
     // Redis unreachable: sign-ins go on unlimited rather than locking everyone out; the
     // bcrypt cost still makes each guess slow. The error's text never reaches the browser.
-    console.error("[gatehouse/web] sign-in limiter unavailable:", (error as Error).message);
+    log().error("sign-in limiter unavailable", { error: (error as Error).message });
     counted = false;
     return [0];
   });
@@ -112,7 +113,7 @@ export async function signInWithLimits(
       redis.del(keys.email),
       keys.ip ? redis.eval(DECREMENT_IF_PRESENT, 1, keys.ip) : undefined,
     ]).catch((error: unknown) => {
-      console.error("[gatehouse/web] sign-in limiter reset failed:", (error as Error).message);
+      log().error("sign-in limiter reset failed", { error: (error as Error).message });
     });
   }
   return user;

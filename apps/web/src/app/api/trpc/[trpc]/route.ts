@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createTRPCContext } from "~/server/context";
 import { appRouter } from "~/server/root";
+import { log } from "~/server/log";
 
 function handler(req: Request): Promise<Response> {
   return fetchRequestHandler({
@@ -14,7 +15,10 @@ function handler(req: Request): Promise<Response> {
       if (error.code === "INTERNAL_SERVER_ERROR") {
         const cause = error.cause ?? error;
         const firstLine = cause.message.split("\n", 1)[0] ?? "";
-        console.error(`[trpc] ${path ?? "<no-path>"} failed: ${cause.name}: ${firstLine}`);
+        log().error("trpc procedure failed", {
+          path: path ?? null,
+          error: `${cause.name}: ${firstLine}`,
+        });
       }
     },
   });

@@ -1,0 +1,3 @@
+export * from "./create-logger";
+export * from "./redact";
+export * from "./safe-error";

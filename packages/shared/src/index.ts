@@ -7,5 +7,6 @@ export * from "./prices";
 export * from "./cost";
 export * from "./wire-errors";
 export * from "./budget-period";
+export * from "./budget-rules";
 export * from "./latency-buckets";
 export * from "./prompts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alertAt } from "./enforcer";
+import { alertAt } from "./budgets";
 import { formatResetDuration, retryAfterHeaders } from "./format";
 
 describe("rate-limit header values", () => {

@@ -5,6 +5,7 @@ import type { ProviderAdapter, ResolvedCredential } from "@gatehouse/shared/prov
 import { anthropicToOpenaiChat, openaiChatToAnthropic, upstreamEndpointFor } from "../translate";
 import type { UpstreamMode, UpstreamRequest, UpstreamTarget } from "../upstream/request";
 import type { RequestContext } from "./context";
+import { boundMaxOutput } from "./enforce-limits";
 
 /** Endpoints whose OpenAI streams report usage only when asked to. */
 const STREAM_USAGE_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>([
@@ -56,7 +57,7 @@ export function buildUpstreamRequest(
   if (adapter.nativeFormat === ctx.clientFormat) {
     // a shallow copy: the fields changed here are top-level, and the next attempt needs the
     // client's own values
-    const body = { ...ctx.body! };
+    let body = { ...ctx.body! };
     let changed = false;
     if (body.model !== upstreamModel) {
       body.model = upstreamModel;
@@ -77,6 +78,11 @@ export function buildUpstreamRequest(
     }
     if (adapter.prepareBody !== undefined) {
       adapter.prepareBody(body, endpoint, upstreamModel);
+      changed = true;
+    }
+    const bounded = boundMaxOutput(ctx, body, endpoint);
+    if (bounded !== body) {
+      body = bounded;
       changed = true;
     }
     return {
@@ -103,6 +109,7 @@ export function buildUpstreamRequest(
       translated.stream_options = { include_usage: true };
   }
   adapter.prepareBody?.(translated, upstreamEndpoint, upstreamModel);
+  translated = boundMaxOutput(ctx, translated, upstreamEndpoint);
   return {
     mode,
     endpoint: upstreamEndpoint,

@@ -118,8 +118,11 @@ export class RequestContext {
 
   /** rate-limit slot, TPM entry and budget reservation held until settled (enforceLimits) */
   limits: Reservation | null = null;
-  /** x-ratelimit-* headers for the response (enforceLimits) */
+  /** x-ratelimit-* headers for the response (enforceLimits), and the budget cap header */
   limitHeaders: Record<string, string> | null = null;
+  /** the output tokens (all answers) the budget reservation paid for: every attempt's upstream
+   * body is bounded to it (enforceLimits → buildUpstreamRequest); null when no budget applies */
+  maxOutputTokens: number | null = null;
   usage: TokenUsage = ZERO_USAGE;
   status = 0;
   errorType: string | null = null;

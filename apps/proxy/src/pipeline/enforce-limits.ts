@@ -1,14 +1,60 @@
+import { BUDGET_CAP_HEADER, findModelPrice, type Endpoint } from "@gatehouse/shared";
+import { capMaxOutputTokens, type Admission, type LimitRequest } from "../limits";
 import type { RequestContext } from "./context";
 
 /**
  * Rate limits (RPM, TPM, concurrent) and budget reservation of the key and its workspace,
- * atomically in Redis for every proxy (limits/). 429 when a limit or budget refuses, 503 when
- * Redis is unreachable and the workspace fails closed. Runs after the request is final (route,
- * prompt, upstream body) and right before the upstream call; the reservation is settled in
- * server.ts `finish`, whatever the outcome.
+ * atomically in Redis for every proxy (limits/): the adapter from the request context to the
+ * limits module. 429 when a limit or budget refuses, 503 when Redis is unreachable and the
+ * workspace fails closed (or has lost the budget spend). Runs once, before the attempt loop:
+ * the reservation covers the whole plan, and each attempt's upstream body is bounded to the
+ * output it paid for (boundMaxOutput). Settled in server.ts `finish`, whatever the outcome.
  */
 export function enforceLimits(ctx: RequestContext): void | Promise<void> {
   const limits = ctx.services.limits;
-  if (limits === null) return;
-  return limits.admit(ctx);
+  if (limits === null || !limits.applies(ctx.key!.snapshot, ctx.workspace!.snapshot)) return;
+  const admitted = limits.admit(limitRequestOf(ctx));
+  if (admitted === null) return;
+  return admitted.then((admission) => apply(ctx, admission));
+}
+
+function limitRequestOf(ctx: RequestContext): LimitRequest {
+  const workspace = ctx.workspace!;
+  const overrides = workspace.priceOverrides;
+  return {
+    id: ctx.id,
+    key: ctx.key!.snapshot,
+    workspace: workspace.snapshot,
+    endpoint: ctx.spec.endpoint!,
+    body: ctx.body!,
+    // the first candidate's price (the reservation is taken once for the plan)
+    price:
+      findModelPrice(ctx.deployment!.deployment.upstreamModel, overrides) ??
+      findModelPrice(ctx.model, overrides),
+  };
+}
+
+function apply(ctx: RequestContext, admission: Admission): void {
+  ctx.limits = admission.reservation;
+  ctx.limitHeaders = admission.headers;
+  ctx.maxOutputTokens = admission.maxOutputTokens;
+}
+
+/**
+ * An attempt's upstream body (in the upstream endpoint's format), bounded to the output the
+ * budget reservation paid for: the same object when it already is, else a copy with its max
+ * output lowered or set (limits/max-output.ts), named in the x-gatehouse-max-tokens-capped
+ * response header. Called by buildUpstreamRequest before it serialises the body.
+ */
+export function boundMaxOutput(
+  ctx: RequestContext,
+  body: Record<string, unknown>,
+  endpoint: Endpoint,
+): Record<string, unknown> {
+  const max = ctx.maxOutputTokens;
+  if (max === null) return body;
+  const capped = capMaxOutputTokens(body, endpoint, max);
+  if (capped === null) return body;
+  ctx.limitHeaders = { ...ctx.limitHeaders, [BUDGET_CAP_HEADER]: String(capped.perChoice) };
+  return capped.body;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testRedisUrl, type TestDatabase } from "../testing";
 import { localDate } from "../usage/time";
 import { restoreBudgetSpend } from "./budget-spend";
+import { publishKey, publishWorkspace } from "./publish";
 
 /** After Redis lost its data, a resync puts each budget's period spend back from the rollups. */
 describe("restoreBudgetSpend", () => {
@@ -85,5 +86,48 @@ describe("restoreBudgetSpend", () => {
     const second = await restoreBudgetSpend(db.prisma, redis, { workspaceId, now });
     expect(second).toEqual({ budgets: 2, raised: 0 });
     expect(await redis.hget(kKey, "spent")).toBe("900000");
+  });
+
+  it("marks the workspace restored once its spend is back, also a workspace without budgets", async () => {
+    const marker = RedisKeys.budgetSpendRestored(workspaceId);
+    await redis.del(marker);
+    await restoreBudgetSpend(db.prisma, redis, { workspaceId, now });
+    expect(Number(await redis.get(marker))).toBeGreaterThan(0);
+    expect(await redis.pttl(marker)).toBe(-1);
+
+    const plain = await db.prisma.workspace.create({
+      data: { name: "No budgets", slug: `plain-${Date.now()}` },
+    });
+    await restoreBudgetSpend(db.prisma, redis, { workspaceId: plain.id, now });
+    expect(await redis.exists(RedisKeys.budgetSpendRestored(plain.id))).toBe(1);
+  });
+
+  it("a publish seeds a budget set in the middle of a period with the period's spend, and writes the mark", async () => {
+    const key = await db.prisma.virtualKey.create({
+      data: { workspaceId, name: "late budget", keyHash: `late_${Date.now()}`, prefix: "gh_l" },
+    });
+    await db.prisma.usageDaily.create({
+      data: {
+        workspaceId,
+        day: new Date(`${localDate(now, TZ)}T00:00:00.000Z`),
+        keyId: key.id,
+        model: "gpt-4o-mini",
+        costNanoUsd: 123_456n,
+        requests: 3,
+      },
+    });
+    await db.prisma.virtualKey.update({
+      where: { id: key.id },
+      data: { budgetAmountNanoUsd: 1_000_000n, budgetPeriod: "daily" },
+    });
+    // Redis as after a flush: no spend, no mark
+    await redis.del(budgetKey("key", key.id, "daily"), RedisKeys.budgetSpendRestored(workspaceId));
+    await publishKey(db.prisma, redis, key.id);
+    expect(await redis.hget(budgetKey("key", key.id, "daily"), "spent")).toBe("123456");
+    expect(await redis.exists(RedisKeys.budgetSpendRestored(workspaceId))).toBe(1);
+
+    await redis.del(RedisKeys.budgetSpendRestored(workspaceId));
+    await publishWorkspace(db.prisma, redis, workspaceId);
+    expect(await redis.exists(RedisKeys.budgetSpendRestored(workspaceId))).toBe(1);
   });
 });

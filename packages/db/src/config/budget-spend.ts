@@ -1,7 +1,7 @@
 import { periodEnd, periodStart, RedisKeys, type BudgetPeriod } from "@gatehouse/shared";
+import type { Cluster, Redis } from "ioredis";
 import { spendByKey, spendOf, spentInPeriod } from "../usage/spend";
 import type { Db } from "./compile";
-import type { RedisClient } from "./publish";
 
 /**
  * Restores budget spend into Redis from the usage rollups, after Redis lost its data (it runs
@@ -13,8 +13,17 @@ import type { RedisClient } from "./publish";
  * (days in the workspace's time zone, so a period is an exact sum of days): this writes that
  * sum back as `spent`, but only raises it — Redis may already hold newer settles that the worker
  * has not ingested yet. Reservations are not restored: they belong to requests in flight, which
- * settle (adding their cost) when they finish. Run by `npm run resync -w @gatehouse/db`.
+ * settle (adding their cost) when they finish.
+ *
+ * Then it marks the workspace restored (RedisKeys.budgetSpendRestored). The proxies refuse
+ * budgeted requests of a workspace without the mark (503, retryable): after a flush a spent
+ * budget stays shut until its spend is back, instead of starting again from 0. Every publish
+ * runs this for its workspace first (publish.ts), which also seeds a budget set in the middle of
+ * a period with the spend the period already has; the complete republish after a Redis loss
+ * runs it for every workspace.
  */
+
+type RedisClient = Redis | Cluster;
 
 // KEYS[1] budget hash; ARGV: spent from the rollups, ttl ms (0 = keep forever)
 const RAISE_SPENT_LUA = `
@@ -68,7 +77,10 @@ export async function restoreBudgetSpend(
   const result: BudgetRestoreResult = { budgets: 0, raised: 0 };
   for (const ws of workspaces) {
     const hasWorkspaceBudget = ws.budgetAmountNanoUsd !== null && ws.budgetPeriod !== null;
-    if (!hasWorkspaceBudget && ws.virtualKeys.length === 0) continue;
+    if (!hasWorkspaceBudget && ws.virtualKeys.length === 0) {
+      await markRestored(redis, ws.id);
+      continue;
+    }
     const spend = await spendByKey(db, { workspaceId: ws.id, timeZone: ws.timeZone, now });
     const owners: BudgetOwner[] = [];
     if (hasWorkspaceBudget) {
@@ -87,22 +99,31 @@ export async function restoreBudgetSpend(
         spent: spentInPeriod(spendOf(spend, key.id), key.budgetPeriod!),
       });
     }
-    for (const owner of owners) {
-      result.budgets++;
-      const start = periodStart(owner.period, now, ws.timeZone);
-      const ttl =
-        owner.period === "lifetime"
-          ? 0
-          : periodEnd(owner.period, now, ws.timeZone).getTime() - now.getTime() + GRACE_MS;
-      const raised = await redis.eval(
-        RAISE_SPENT_LUA,
-        1,
-        RedisKeys.budget(ws.id, owner.scope, owner.id, start.toISOString()),
-        owner.spent.toString(),
-        String(ttl),
-      );
-      if (raised === 1) result.raised++;
-    }
+    const raised = await Promise.all(
+      owners.map((owner) => {
+        const start = periodStart(owner.period, now, ws.timeZone);
+        const ttl =
+          owner.period === "lifetime"
+            ? 0
+            : periodEnd(owner.period, now, ws.timeZone).getTime() - now.getTime() + GRACE_MS;
+        return redis.eval(
+          RAISE_SPENT_LUA,
+          1,
+          RedisKeys.budget(ws.id, owner.scope, owner.id, start.toISOString()),
+          owner.spent.toString(),
+          String(ttl),
+        );
+      }),
+    );
+    result.budgets += owners.length;
+    result.raised += raised.filter((r) => r === 1).length;
+    // only once every budget of the workspace holds its spend
+    await markRestored(redis, ws.id);
   }
   return result;
+}
+
+/** Lets the proxies admit the workspace's budgeted requests again (no expiry: a flush removes it). */
+async function markRestored(redis: RedisClient, workspaceId: string): Promise<void> {
+  await redis.set(RedisKeys.budgetSpendRestored(workspaceId), String(Date.now()));
 }

@@ -105,6 +105,11 @@ export function spentInPeriod(spend: PeriodSpend, period: BudgetPeriod): bigint 
   }
 }
 
+/** spent / amount in percent, in BigInt basis points (exact for any amount), floored to 0.01. */
+export function budgetPercent(spentNanoUsd: bigint, amountNanoUsd: bigint): number {
+  return amountNanoUsd > 0n ? Number((spentNanoUsd * 10_000n) / amountNanoUsd) / 100 : 100;
+}
+
 export interface BudgetProgress {
   period: BudgetPeriod;
   budgetNanoUsd: bigint;
@@ -125,8 +130,7 @@ export function budgetProgress(
   if (budget.budgetAmountNanoUsd === null || budget.budgetPeriod === null) return null;
   const spent = spentInPeriod(spend, budget.budgetPeriod);
   const amount = budget.budgetAmountNanoUsd;
-  // basis points in BigInt, so huge amounts keep their precision
-  const percent = amount > 0n ? Number((spent * 10_000n) / amount) / 100 : 100;
+  const percent = budgetPercent(spent, amount);
   const lifetime = budget.budgetPeriod === "lifetime";
   return {
     period: budget.budgetPeriod,

@@ -1,12 +1,13 @@
-import { spendByKey, spendOf, spentInPeriod } from "@gatehouse/db/usage";
-import { periodEnd, periodStart, RedisKeys, type BudgetPeriod } from "@gatehouse/shared";
+import type { BudgetPeriod } from "@gatehouse/shared";
+import { workspaceBudgets } from "../budgets";
 import { createTRPCRouter, workspaceProcedure } from "../trpc";
 
 /**
- * Live budget state, as the proxies enforce it: spent and reserved come from the same Redis
- * hash and reservation set the proxies' limits script writes (apps/proxy/src/limits), so the
- * dashboard shows what the next request will be checked against. When Redis cannot be read
- * the spend comes from the usage rollups instead (`source: "rollups"`, no reservations).
+ * Live budget state, as the proxies enforce it: spent is the whole period (the usage rollups,
+ * or the proxies' Redis counter when it is ahead: the same figure as the keys page and the
+ * overview, see ../budgets.ts) and reserved the live reservations the proxies' limits script
+ * holds (apps/proxy/src/limits), so the dashboard shows what the next request will be checked
+ * against. When Redis cannot be read there are no reservations (`source: "rollups"`).
  */
 
 export interface BudgetStatus {
@@ -33,58 +34,10 @@ export interface BudgetStatus {
   alertFired: boolean;
 }
 
-interface BudgetOwner {
-  scope: "workspace" | "key";
-  scopeId: string;
-  name: string;
-  amount: bigint | null;
-  period: BudgetPeriod | null;
-  alertThresholdPct: number | null;
-}
-
-/** Minimal Redis surface used here (ioredis client or cluster). */
-interface RedisReader {
-  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
-  zrangebyscore(key: string, min: number | string, max: number | string): Promise<string[]>;
-}
-
-async function liveState(
-  redis: RedisReader,
-  workspaceId: string,
-  owner: BudgetOwner & { period: BudgetPeriod },
-  start: Date,
-  now: number,
-): Promise<{ spent: number; reserved: number; alerted: boolean }> {
-  const scope = owner.scope === "key" ? "key" : "ws";
-  const [hash, live] = await Promise.all([
-    redis.hmget(
-      RedisKeys.budget(workspaceId, scope, owner.scopeId, start.toISOString()),
-      "spent",
-      "alerted",
-    ),
-    // unexpired reservations of this period ("<requestId>:<periodStartMs>:<nanoUsd>")
-    redis.zrangebyscore(
-      RedisKeys.budgetReservations(workspaceId, scope, owner.scopeId),
-      now,
-      "+inf",
-    ),
-  ]);
-  let reserved = 0;
-  const period = `:${start.getTime()}:`;
-  for (const member of live) {
-    const at = member.lastIndexOf(":");
-    if (member.slice(member.lastIndexOf(":", at - 1), at + 1) === period) {
-      reserved += Number(member.slice(at + 1));
-    }
-  }
-  return { spent: Number(hash[0] ?? 0), reserved, alerted: hash[1] !== null };
-}
-
 export const budgetRouter = createTRPCRouter({
   /** The workspace's budget and every key budget: spent, reserved, remaining, reset, alert. */
   status: workspaceProcedure("viewer").query(async ({ ctx }) => {
     const workspace = ctx.workspace;
-    const now = new Date();
     const keys = await ctx.db.virtualKey.findMany({
       where: { workspaceId: workspace.id, budgetAmountNanoUsd: { not: null } },
       select: {
@@ -96,63 +49,9 @@ export const budgetRouter = createTRPCRouter({
       },
       orderBy: { name: "asc" },
     });
-    const owners: BudgetOwner[] = [
-      {
-        scope: "workspace",
-        scopeId: workspace.id,
-        name: workspace.name,
-        amount: workspace.budgetAmountNanoUsd,
-        period: workspace.budgetPeriod,
-        alertThresholdPct: workspace.budgetAlertThresholdPct,
-      },
-      ...keys.map((key): BudgetOwner => ({
-        scope: "key",
-        scopeId: key.id,
-        name: key.name,
-        amount: key.budgetAmountNanoUsd,
-        period: key.budgetPeriod,
-        alertThresholdPct: key.budgetAlertThresholdPct,
-      })),
-    ];
-    const budgets = owners.filter(
-      (o): o is BudgetOwner & { amount: bigint; period: BudgetPeriod } =>
-        o.amount !== null && o.period !== null,
-    );
-    if (budgets.length === 0) return { source: "redis" as const, budgets: [] as BudgetStatus[] };
-
-    let source: "redis" | "rollups" = "redis";
-    let states: { spent: number; reserved: number; alerted: boolean }[];
-    try {
-      const redis = ctx.redis() as unknown as RedisReader;
-      states = await Promise.all(
-        budgets.map((b) =>
-          liveState(
-            redis,
-            workspace.id,
-            b,
-            periodStart(b.period, now, workspace.timeZone),
-            now.getTime(),
-          ),
-        ),
-      );
-    } catch {
-      source = "rollups";
-      const spend = await spendByKey(ctx.db, {
-        workspaceId: workspace.id,
-        timeZone: workspace.timeZone,
-        now,
-      });
-      states = budgets.map((b) => ({
-        spent: Number(
-          spentInPeriod(
-            b.scope === "workspace" ? spend.workspace : spendOf(spend, b.scopeId),
-            b.period,
-          ),
-        ),
-        reserved: 0,
-        alerted: false,
-      }));
-    }
+    const budgets = await workspaceBudgets(ctx, workspace, keys);
+    const entries = [...(budgets.workspace ? [budgets.workspace] : []), ...budgets.keys];
+    if (entries.length === 0) return { source: "redis" as const, budgets: [] as BudgetStatus[] };
 
     // alerts recorded by the worker count too (Redis may have lost its flag)
     const fired = await ctx.db.budgetAlert.findMany({
@@ -166,28 +65,30 @@ export const budgetRouter = createTRPCRouter({
     );
 
     return {
-      source,
-      budgets: budgets.map((b, i): BudgetStatus => {
-        const state = states[i]!;
-        const amount = Number(b.amount);
-        const start = periodStart(b.period, now, workspace.timeZone);
+      source: budgets.source,
+      budgets: entries.map((b): BudgetStatus => {
+        const { figure } = b;
+        const amount = b.amountNanoUsd;
         const threshold =
-          b.alertThresholdPct === null ? null : Math.ceil((amount * b.alertThresholdPct) / 100);
+          b.alertThresholdPct === null ? null : (amount * BigInt(b.alertThresholdPct) + 99n) / 100n;
+        const remaining = amount - figure.spentNanoUsd - figure.reservedNanoUsd;
         return {
           scope: b.scope,
-          scopeId: b.scopeId,
-          name: b.name,
+          scopeId: b.row.id,
+          name: b.row.name,
           period: b.period,
-          amountNanoUsd: amount,
-          spentNanoUsd: state.spent,
-          reservedNanoUsd: state.reserved,
-          remainingNanoUsd: Math.max(0, amount - state.spent - state.reserved),
-          percent: amount > 0 ? Math.floor((state.spent / amount) * 10_000) / 100 : 100,
-          periodStart: start,
-          resetsAt: b.period === "lifetime" ? null : periodEnd(b.period, now, workspace.timeZone),
+          amountNanoUsd: Number(amount),
+          spentNanoUsd: Number(figure.spentNanoUsd),
+          reservedNanoUsd: Number(figure.reservedNanoUsd),
+          remainingNanoUsd: remaining > 0n ? Number(remaining) : 0,
+          percent: figure.percent,
+          periodStart: figure.periodStart,
+          resetsAt: figure.periodEnd,
           alertThresholdPct: b.alertThresholdPct,
-          thresholdReached: threshold !== null && state.spent >= threshold,
-          alertFired: state.alerted || firedSet.has(`${b.scope}:${b.scopeId}:${start.getTime()}`),
+          thresholdReached: threshold !== null && figure.spentNanoUsd >= threshold,
+          alertFired:
+            figure.alerted ||
+            firedSet.has(`${b.scope}:${b.row.id}:${figure.periodStart.getTime()}`),
         };
       }),
     };

@@ -1,5 +1,5 @@
 import type { Prisma } from "@gatehouse/db";
-import { formatUsd, periodStart, type BudgetPeriod } from "@gatehouse/shared";
+import { formatUsd } from "@gatehouse/shared";
 import { generateVirtualKey } from "@gatehouse/shared/server";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -12,6 +12,7 @@ import {
   type KeySettings,
 } from "~/lib/key-schemas";
 import { recordAudit } from "../audit";
+import { workspaceBudgets } from "../budgets";
 import { mapPrismaError, notFound } from "../prisma-errors";
 import { publishKeyConfig } from "../publish";
 import { createTRPCRouter, workspaceProcedure } from "../trpc";
@@ -109,47 +110,6 @@ function settingsData(settings: Partial<KeySettings>): Prisma.VirtualKeyUpdateIn
   return data;
 }
 
-/** The calendar day (in the workspace's zone) that a period starting at `start` begins on. */
-function localDay(start: Date, timeZone: string): Date {
-  const day = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(start);
-  return new Date(`${day}T00:00:00.000Z`);
-}
-
-/**
- * Spend of each budgeted key in its current period, from the daily rollups (written by the
- * worker, so a little behind the proxy's own counters).
- */
-async function spendThisPeriod(
-  db: Prisma.TransactionClient,
-  workspaceId: string,
-  timeZone: string,
-  keys: KeyRow[],
-): Promise<Map<string, bigint>> {
-  const spend = new Map<string, bigint>();
-  const byPeriod = new Map<BudgetPeriod, string[]>();
-  for (const key of keys) {
-    if (key.budgetPeriod === null) continue;
-    byPeriod.set(key.budgetPeriod, [...(byPeriod.get(key.budgetPeriod) ?? []), key.id]);
-  }
-  const now = new Date();
-  for (const [period, keyIds] of byPeriod) {
-    const since =
-      period === "lifetime" ? null : localDay(periodStart(period, now, timeZone), timeZone);
-    const rows = await db.usageDaily.groupBy({
-      by: ["keyId"],
-      where: { workspaceId, keyId: { in: keyIds }, ...(since ? { day: { gte: since } } : {}) },
-      _sum: { costNanoUsd: true },
-    });
-    for (const row of rows) spend.set(row.keyId, row._sum.costNanoUsd ?? 0n);
-  }
-  return spend;
-}
-
 const keyMessages = { notFound: "Key", conflict: "The key changed; try again." };
 
 export const keyRouter = createTRPCRouter({
@@ -160,11 +120,19 @@ export const keyRouter = createTRPCRouter({
       select: keySelect,
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     });
-    const spend = await spendThisPeriod(ctx.db, workspaceId, ctx.workspace.timeZone, keys);
-    return keys.map((key) => ({
-      ...keyView(key),
-      spentThisPeriodUsd: key.budgetPeriod ? usdString(spend.get(key.id) ?? 0n) : null,
-    }));
+    // spend of each budgeted key in its current period: the same figure as the overview and
+    // the budget banner (../budgets.ts)
+    const budgets = await workspaceBudgets(ctx, ctx.workspace, keys);
+    const figures = new Map(budgets.keys.map((b) => [b.row.id, b.figure]));
+    return keys.map((key) => {
+      const figure = figures.get(key.id);
+      return {
+        ...keyView(key),
+        spentThisPeriodUsd: figure ? usdString(figure.spentNanoUsd) : null,
+        /** spent / budget in percent (may exceed 100); null without a budget */
+        budgetPercent: figure ? figure.percent : null,
+      };
+    });
   }),
 
   create: workspaceProcedure("member")

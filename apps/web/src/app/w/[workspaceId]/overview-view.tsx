@@ -487,7 +487,7 @@ function Budgets({ workspaceId }: { workspaceId: string }) {
                   <span className="font-medium text-slate-900">{row.name}</span>
                   <span className="tabular-nums text-slate-700">
                     {money(row.spentNanoUsd)} of {money(row.budgetNanoUsd)}{" "}
-                    {PERIOD_LABELS[row.period]} · {row.percent.toFixed(1)}%
+                    {PERIOD_LABELS[row.period]} · {row.percent}%
                   </span>
                 </div>
                 <div

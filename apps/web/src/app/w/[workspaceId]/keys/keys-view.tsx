@@ -18,6 +18,7 @@ import {
   primaryButtonClass,
   secondaryButtonClass,
 } from "~/components/form-controls";
+import { BudgetRule } from "~/components/budget-rule";
 import { Modal } from "~/components/modal";
 import { budgetProblem, CreateKeySchema, UpdateKeySchema } from "~/lib/key-schemas";
 import { useTRPC } from "~/trpc/react";
@@ -54,6 +55,8 @@ interface KeyItem {
   createdAt: Date;
   createdBy: { name: string | null; email: string } | null;
   spentThisPeriodUsd: string | null;
+  /** spent / budget in percent (may exceed 100), as the overview and the banner show it */
+  budgetPercent: number | null;
 }
 
 /** A secret to show once: the dialog closes for good and forgets it. */
@@ -263,9 +266,8 @@ function StatusBadge({ item }: { item: KeyItem }) {
 
 function SpendBar({ item }: { item: KeyItem }) {
   if (!item.budget) return <p className="text-xs text-slate-500">No budget</p>;
-  const spent = Number(item.spentThisPeriodUsd ?? "0");
-  const amount = Number(item.budget.amountUsd);
-  const pct = amount > 0 ? Math.min(100, (spent / amount) * 100) : 0;
+  const percent = item.budgetPercent ?? 0;
+  const pct = Math.min(100, percent);
   const alert = item.budget.alertThresholdPct;
   const color =
     pct >= 100 ? "bg-red-600" : alert !== null && pct >= alert ? "bg-amber-500" : "bg-indigo-600";
@@ -283,7 +285,9 @@ function SpendBar({ item }: { item: KeyItem }) {
       >
         <div className={`h-full ${color}`} style={{ width: `${pct}%` }} />
       </div>
-      <p className="text-xs text-slate-600">{label}</p>
+      <p className="text-xs text-slate-600">
+        {label} · {percent}%
+      </p>
     </div>
   );
 }
@@ -598,7 +602,7 @@ function KeySettingsFields({
         <Field
           id={`${idPrefix}-budgetUsd`}
           label="Budget (USD)"
-          hint="Requests are refused once it is spent."
+          hint="Never overspent: see how below."
           error={errors.budgetUsd}
         >
           <input
@@ -631,6 +635,7 @@ function KeySettingsFields({
           item?.budget?.alertThresholdPct,
         )}
       </div>
+      <BudgetRule />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { BudgetPeriodSchema, formatUsd } from "@gatehouse/shared";
+import { BudgetRule } from "~/components/budget-rule";
 import {
   describedBy,
   errorMessage,
@@ -392,7 +393,7 @@ export function SettingsForm({
         <Section
           id="budget"
           title="Workspace budget"
-          description="A hard cap on the workspace's spend per period: requests that could exceed it are refused. Leave the amount empty for no budget."
+          description="A hard cap on the workspace's spend per period, for every key. Leave the amount empty for no budget."
         >
           <div className="grid gap-4 sm:grid-cols-3">
             <Field
@@ -448,6 +449,7 @@ export function SettingsForm({
               />
             </Field>
           </div>
+          <BudgetRule />
         </Section>
 
         <Section

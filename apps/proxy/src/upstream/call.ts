@@ -61,6 +61,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   /** Starts the call's total-time limit; it ends itself when the body completes or fails. */
   limitTotalTime(ms: number): void {
+    // a small answer often arrives whole with its headers, before the caller gets here: a timer
+    // set now would never be cleared and would hold the call (and its body) for `ms`
+    if (this.ended || this.failure !== null || this.aborted) return;
     this.totalTimer = setTimeout(() => this.timeOut(), ms);
     this.totalTimer.unref?.();
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_ROUTE_POLICY } from "./route-policy";
 import { describe, expect, it } from "vitest";
 import {
   ConfigInvalidationSchema,
@@ -48,6 +49,7 @@ const workspaceSnapshot: WorkspaceSnapshot = {
       deployments: [
         { id: "dep_1", credentialId: "cred_1", upstreamModel: "gpt-4o", weight: 1, priority: 0 },
       ],
+      policy: DEFAULT_ROUTE_POLICY,
     },
   ],
   prompts: [

@@ -1,3 +1,4 @@
+import { RoutePolicySchema } from "./route-policy";
 import { z } from "zod";
 import { BudgetPeriodSchema, FailModeSchema, KeyStatusSchema, ProviderTypeSchema } from "./enums";
 
@@ -77,6 +78,8 @@ export const RouteSnapshotSchema = z.object({
   /** the model name a client sends */
   alias: z.string(),
   deployments: z.array(DeploymentSnapshotSchema).min(1),
+  /** retries, fallbacks, load balancing, timeouts, cooldowns (defaults when absent) */
+  policy: RoutePolicySchema.prefault({}),
 });
 export type RouteSnapshot = z.infer<typeof RouteSnapshotSchema>;
 

@@ -10,3 +10,4 @@ export * from "./budget-period";
 export * from "./budget-rules";
 export * from "./latency-buckets";
 export * from "./prompts";
+export * from "./route-policy";

@@ -39,6 +39,13 @@ export const RedisKeys = {
    * budgeted requests until it is (503), so a flush never reopens a spent budget.
    */
   budgetSpendRestored: (workspaceId: string) => `${ws(workspaceId)}:budget-spend-restored`,
+  /** a deployment cooled down for every proxy: the epoch ms it ends, with a PX expiry to match
+   * (absent = healthy); written by the proxies, read by the dashboard's routes page */
+  deploymentCooldown: (workspaceId: string, deploymentId: string) =>
+    `${ws(workspaceId)}:cooldown:${deploymentId}`,
+  /** a deployment's recent failures: a sorted set scored by epoch ms (the cooldown's window) */
+  deploymentFailures: (workspaceId: string, deploymentId: string) =>
+    `${ws(workspaceId)}:failures:${deploymentId}`,
   /** last-used timestamps, flushed to Postgres by the worker */
   keyLastUsed: `${PREFIX}:key-last-used`,
   /**

@@ -26,6 +26,7 @@ export const usageEventFixture: UsageEvent = {
       errorType: "upstream_timeout",
       startedAt: "2026-01-02T03:04:05.680Z",
       latencyMs: 30_000,
+      kind: "first",
     },
     {
       deploymentId: "dep_2",
@@ -36,6 +37,7 @@ export const usageEventFixture: UsageEvent = {
       errorType: null,
       startedAt: "2026-01-02T03:04:35.690Z",
       latencyMs: 812.5,
+      kind: "fallback",
     },
   ],
   inputTokens: 1_200,

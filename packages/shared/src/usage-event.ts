@@ -12,6 +12,13 @@ export const UpstreamAttemptSchema = z.object({
   errorType: z.string().nullable(),
   startedAt: z.iso.datetime(),
   latencyMs: z.number().nonnegative(),
+  /** why this attempt was made: the first call, a retry of the same deployment, a fallback */
+  kind: z.enum(["first", "retry", "fallback"]).default("first"),
+  /** what the provider billed for this attempt when it failed after reporting usage (a stream
+   * cut after its first tokens); the request's own totals include it */
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  costNanoUsd: z.number().int().nonnegative().optional(),
 });
 export type UpstreamAttempt = z.infer<typeof UpstreamAttemptSchema>;
 

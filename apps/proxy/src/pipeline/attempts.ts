@@ -1,3 +1,4 @@
+import type { UpstreamAttempt } from "@gatehouse/shared";
 import { getAdapter, type ProviderAdapter } from "@gatehouse/shared/providers";
 import type { DeploymentPlan } from "../config/workspace-plan";
 import { GatewayError } from "../errors";
@@ -135,6 +136,7 @@ async function dispatch(
     errorType: null as string | null,
     startedAt: new Date().toISOString(),
     latencyMs: 0,
+    kind: "first" as UpstreamAttempt["kind"],
   };
   ctx.attempts.push(attempt);
   const total = settings.upstreamTotalTimeoutMs;

@@ -1,3 +1,4 @@
+import { DEFAULT_GUARDRAIL_POLICY } from "./guardrail-policy";
 import { DEFAULT_ROUTE_POLICY } from "./route-policy";
 import { describe, expect, it } from "vitest";
 import {
@@ -22,6 +23,7 @@ const keySnapshot: KeySnapshot = {
   allowedModels: ["gpt-4o", "claude-fast"],
   limits: { rpm: 600, tpm: null, parallel: 10 },
   budget: { amountNanoUsd: 50_000_000_000, period: "monthly", alertThresholdPct: 80 },
+  guardrails: null,
 };
 
 const workspaceSnapshot: WorkspaceSnapshot = {
@@ -69,6 +71,7 @@ const workspaceSnapshot: WorkspaceSnapshot = {
       ],
     },
   ],
+  guardrails: DEFAULT_GUARDRAIL_POLICY,
   priceOverrides: [
     {
       model: "gpt-4o",

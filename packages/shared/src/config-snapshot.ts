@@ -1,3 +1,4 @@
+import { GuardrailKeyOverrideSchema, GuardrailPolicySchema } from "./guardrail-policy";
 import { RoutePolicySchema } from "./route-policy";
 import { z } from "zod";
 import { BudgetPeriodSchema, FailModeSchema, KeyStatusSchema, ProviderTypeSchema } from "./enums";
@@ -48,6 +49,8 @@ export const KeySnapshotSchema = z.object({
   allowedModels: z.array(z.string()),
   limits: LimitsSchema,
   budget: BudgetSchema.nullable(),
+  /** per-detector guardrail actions overriding the workspace's; null = inherit */
+  guardrails: GuardrailKeyOverrideSchema.nullable().default(null),
 });
 export type KeySnapshot = z.infer<typeof KeySnapshotSchema>;
 
@@ -135,6 +138,8 @@ export const WorkspaceSnapshotSchema = z.object({
   routes: z.array(RouteSnapshotSchema),
   prompts: z.array(PromptSnapshotSchema),
   priceOverrides: z.array(PriceOverrideSchema),
+  /** PII and secret scanning (off unless enabled) */
+  guardrails: GuardrailPolicySchema.prefault({}),
 });
 export type WorkspaceSnapshot = z.infer<typeof WorkspaceSnapshotSchema>;
 

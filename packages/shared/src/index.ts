@@ -11,3 +11,4 @@ export * from "./budget-rules";
 export * from "./latency-buckets";
 export * from "./prompts";
 export * from "./route-policy";
+export * from "./guardrail-policy";

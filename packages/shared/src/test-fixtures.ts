@@ -16,6 +16,7 @@ export const usageEventFixture: UsageEvent = {
   upstreamModel: "gpt-4o-2024-08-06",
   promptId: null,
   promptVersionId: null,
+  guardrails: [{ detector: "email", action: "mask", count: 2, in: "request" }],
   attempts: [
     {
       deploymentId: "dep_1",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EndpointSchema, ProviderTypeSchema, WireFormatSchema } from "./enums";
+import { GuardrailFindingSchema } from "./guardrail-policy";
 
 /** One call to an upstream. A request has one per try (retries and fallbacks add more). */
 export const UpstreamAttemptSchema = z.object({
@@ -57,6 +58,8 @@ export const UsageEventSchema = z.object({
   cacheWrite1hTokens: TokenCountSchema.default(0),
   /** output tokens spent reasoning/thinking, billed as output (a subset of outputTokens) */
   reasoningTokens: TokenCountSchema.default(0),
+  /** what the guardrails found (detector, action, count — never a value); [] = nothing */
+  guardrails: z.array(GuardrailFindingSchema).default([]),
   /** nano-USD (1 USD = 1e9), integer */
   costNanoUsd: z.number().int().nonnegative(),
   /** HTTP status returned to the client */

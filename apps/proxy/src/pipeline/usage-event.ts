@@ -67,6 +67,7 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
     cacheWrite5mTokens,
     cacheWrite1hTokens,
     reasoningTokens,
+    guardrails: [],
     costNanoUsd: cost,
     status: ctx.status,
     errorType: ctx.errorType,

@@ -34,6 +34,7 @@ export function usageEvent(
     endpoint: "chat.completions",
     clientFormat: "openai",
     model: "gpt-4o-mini",
+    guardrails: [],
     routeId: null,
     deploymentId: null,
     credentialId: null,

@@ -8,7 +8,12 @@
  *   FAKE_PROVIDER_CHUNK_DELAY_MS   delay between stream chunks, default 0
  *   FAKE_PROVIDER_API_KEY          when set, requests must carry this key
  *   FAKE_PROVIDER_COMPLETION_TOKENS  output tokens per answer, default 12
+ *   FAKE_PROVIDER_FLAP_MS          when set, fail during every other window of this many ms
+ *                                  (the first one, from the start), answer in between
+ *   FAKE_PROVIDER_FLAP_MODE        "status" (default: an error answer) or "reset"
+ *   FAKE_PROVIDER_FLAP_STATUS      the failing answer's status, default 503
  */
+import { parseFlap } from "./flap";
 import { startFakeProvider, type FakeProviderOptions } from "./server";
 
 function readEnv(): FakeProviderOptions {
@@ -22,6 +27,7 @@ function readEnv(): FakeProviderOptions {
     return value;
   };
   const port = number("FAKE_PROVIDER_PORT", 0) ?? 8789;
+  const flapMs = number("FAKE_PROVIDER_FLAP_MS", 1);
   if (port > 65535) throw new Error(`FAKE_PROVIDER_PORT must be a port number, got ${port}`);
   return {
     port,
@@ -30,6 +36,14 @@ function readEnv(): FakeProviderOptions {
     chunkDelayMs: number("FAKE_PROVIDER_CHUNK_DELAY_MS", 0),
     apiKey: process.env.FAKE_PROVIDER_API_KEY || undefined,
     completionTokens: number("FAKE_PROVIDER_COMPLETION_TOKENS", 1),
+    flap:
+      flapMs === undefined
+        ? undefined
+        : parseFlap({
+            periodMs: flapMs,
+            mode: process.env.FAKE_PROVIDER_FLAP_MODE || undefined,
+            status: number("FAKE_PROVIDER_FLAP_STATUS", 400),
+          }),
   };
 }
 

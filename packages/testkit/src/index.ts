@@ -5,4 +5,5 @@ export {
   type RecordedRequest,
 } from "./server";
 export { FaultQueue, type Fault, type QueuedFault } from "./faults";
+export { Flapping, inFailingWindow, parseFlap, type FlapOptions, type FlapState } from "./flap";
 export { estimatePromptTokens, IMAGE_TOKENS, MESSAGE_TOKENS } from "./content";

@@ -11,6 +11,7 @@ import * as anthropicModels from "./anthropic/models";
 import { deliver } from "./deliver";
 import type { Dialect, Endpoint, Exchange, Reply, ResolvedOptions } from "./exchange";
 import { FaultError, FaultQueue, parseFault } from "./faults";
+import { flapControl, Flapping, type FlapOptions } from "./flap";
 import { chatCompletions } from "./openai/chat";
 import { completions } from "./openai/completions";
 import { openaiDialect } from "./openai/dialect";
@@ -31,6 +32,8 @@ export interface FakeProviderOptions {
   apiKey?: string;
   /** output tokens (words) of an answer when max_tokens allows; default 12 */
   completionTokens?: number;
+  /** fail during every other window of `periodMs` (./flap.ts); off by default */
+  flap?: FlapOptions;
 }
 
 export interface RecordedRequest {
@@ -57,6 +60,9 @@ export interface FakeProvider {
   /** the last 200 API requests, oldest first */
   requests: RecordedRequest[];
   faults: FaultQueue;
+  /** the time-based flapping fault of this instance (`set(options | null)`, `state()`);
+   * `reset()` leaves it alone */
+  flapping: Flapping;
   /** forgets the recorded requests and the queued faults */
   reset(): void;
   close(): Promise<void>;
@@ -83,6 +89,8 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   const options = resolveOptions(opts);
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
+  const flapping = new Flapping();
+  if (opts.flap) flapping.set(opts.flap);
   const reset = (): void => {
     requests.length = 0;
     faults.clear();
@@ -95,6 +103,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       const query = url.indexOf("?");
       const path = query === -1 ? url : url.slice(0, query);
       if (!path.startsWith("/v1/")) {
+        if (flapControl(req.method ?? "GET", path, raw, res, flapping)) return;
         control(req.method ?? "GET", path, raw, res, { requests, faults, reset });
         return;
       }
@@ -129,6 +138,17 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         body,
         fault: undefined,
       };
+      // a flapping window fails every API request, before any check, like an outage would
+      const flapped = flapping.take(startedAt);
+      if (flapped === "reset") {
+        res.destroy();
+        return;
+      }
+      if (flapped) {
+        x.fault = flapped;
+        deliver(x, dialect.faultError(x, flapped.status, undefined));
+        return;
+      }
       deliver(x, answer(x, path, receivedApiKey, faults, malformed, tooLarge));
     });
   });
@@ -152,6 +172,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     anthropicBaseUrl: url,
     requests,
     faults,
+    flapping,
     reset,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

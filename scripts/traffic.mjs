@@ -6,11 +6,26 @@
 //
 //   npm run traffic -- [--requests 200] [--concurrency 8] [--proxy-url URL] [--keys gh_a,gh_b]
 //                      [--extra-keys N] [--seed 42] [--error-rate 0.06] [--stream-rate 0.35]
-//                      [--models gpt-4o-mini,claude-haiku-4-5] [--json]
+//                      [--transient-rate 0.08] [--provider-url URL] [--database-url URL]
+//                      [--models gpt-4o-mini,claude-haiku-4-5] [--json] [--skip-guardrails-demo]
 //
 // Without --keys it uses the demo key of the running system (.gatehouse/dev.json, written by
 // `npm start`); --extra-keys N first has the seed create N more demo keys (kept in
 // .gatehouse/traffic-keys.json, readable by you only). Secrets are never printed.
+//
+// Routing: an injected error (--error-rate) fails every attempt, so it reaches the client after
+// the proxy's retries and fallbacks. A transient failure (--transient-rate) is queued at the
+// fake provider (POST /_fake/faults) and fails only the next upstream call or three, so the
+// proxy's default retries — or, when they run out, gpt-4o-mini's fallback to Anthropic — hide
+// it: the client sees a success. Transient failures are on against the `npm start` system
+// (or with --provider-url), and the summary then counts, from the request log, how many
+// requests a retry or a fallback saved.
+//
+// Guardrails: against the `npm start` system with its demo key, a few more prompts hold an
+// e-mail address and an AWS access key; the summary shows what the fake provider saw
+// (`[EMAIL_1]`), that the answer came back with the address, and that the key was refused
+// (scripts/lib/guardrails-demo.mjs; --skip-guardrails-demo leaves it out).
+//
 // It exits 1 when a request fails in a way that was not injected.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -19,6 +34,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { describeGuardrailsDemo, runGuardrailsDemo } from "./lib/guardrails-demo.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -90,7 +106,7 @@ function pickWeighted(random, items) {
  * @typedef {{
  *   index: number, keyIndex: number, model: string, api: "openai" | "anthropic",
  *   stream: boolean, injected: 429 | 500 | null, cachedDirective: number, prompt: string,
- *   contextRepeat: number, maxTokens: number
+ *   contextRepeat: number, maxTokens: number, transient: number
  * }} Plan
  * @typedef {{ prompt_tokens?: number, completion_tokens?: number,
  *   prompt_tokens_details?: { cached_tokens?: number } | null }} OpenAIUsage
@@ -99,12 +115,24 @@ function pickWeighted(random, items) {
  */
 
 /**
- * What each request of a run is, decided up front from the PRNG.
+ * What each request of a run is, decided up front from the PRNG. `transient` is how many
+ * upstream calls to fail (at the fake provider) just before sending it: 1 (a retry saves it) or
+ * 3 (as many as the default policy tries one deployment: a fallback saves it when all three
+ * land on this request). Drawn only with a transientRate, so older seeds plan what they did.
  * @param {{ requests: number, keys: number, models: readonly ModelWeight[], random: () => number,
- *   errorRate: number, streamRate: number, cacheRate: number }} options
+ *   errorRate: number, streamRate: number, cacheRate: number, transientRate?: number }} options
  * @returns {Plan[]}
  */
-export function planRequests({ requests, keys, models, random, errorRate, streamRate, cacheRate }) {
+export function planRequests({
+  requests,
+  keys,
+  models,
+  random,
+  errorRate,
+  streamRate,
+  cacheRate,
+  transientRate = 0,
+}) {
   return Array.from({ length: requests }, (_, index) => {
     const { model } = pickWeighted(random, models);
     /** @type {"openai" | "anthropic"} */
@@ -124,8 +152,36 @@ export function planRequests({ requests, keys, models, random, errorRate, stream
       prompt: PROMPTS[Math.floor(random() * PROMPTS.length)] ?? "",
       contextRepeat: Math.floor(random() * 4),
       maxTokens: 16 + Math.floor(random() * 240),
+      transient: transientPlan(random, transientRate, injected),
     };
   });
+}
+
+/**
+ * @param {() => number} random
+ * @param {number} rate
+ * @param {429 | 500 | null} injected
+ */
+function transientPlan(random, rate, injected) {
+  if (rate <= 0) return 0;
+  const roll = random();
+  if (injected !== null || roll >= rate) return 0;
+  return roll < rate / 4 ? 3 : 1;
+}
+
+/**
+ * Queues `count` failing answers at the fake provider: the next upstream calls it gets, from
+ * any request in flight, answer 503.
+ * @param {string} providerUrl
+ * @param {number} count
+ */
+async function queueTransientFailure(providerUrl, count) {
+  const response = await fetch(`${providerUrl.replace(/\/+$/, "")}/_fake/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status: 503, count }),
+  });
+  if (!response.ok) throw new Error(`the fake provider refused a fault: ${response.status}`);
 }
 
 /** @param {Plan} plan */
@@ -239,7 +295,8 @@ async function callAnthropic(client, plan) {
  * @param {{
  *   proxyUrl: string, keys: string[], requests?: number, concurrency?: number, seed?: number,
  *   models?: { model: string, weight: number }[], errorRate?: number, streamRate?: number,
- *   cacheRate?: number, onResult?: (result: TrafficResult) => void
+ *   cacheRate?: number, onResult?: (result: TrafficResult) => void,
+ *   transient?: { providerUrl: string, rate: number }
  * }} options
  */
 export async function runTraffic(options) {
@@ -268,7 +325,9 @@ export async function runTraffic(options) {
     errorRate,
     streamRate,
     cacheRate,
+    transientRate: options.transient?.rate ?? 0,
   });
+  let transientFailures = 0;
 
   /** @type {TrafficResult[]} */
   const results = new Array(plans.length);
@@ -297,6 +356,10 @@ export async function runTraffic(options) {
         latencyMs: 0,
       };
       try {
+        if (plan.transient > 0 && options.transient) {
+          await queueTransientFailure(options.transient.providerUrl, plan.transient);
+          transientFailures += plan.transient;
+        }
         const answer =
           plan.api === "openai"
             ? await callOpenAI(client.openai, plan)
@@ -321,7 +384,48 @@ export async function runTraffic(options) {
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, plans.length)) }, lane));
   const durationMs = Math.round(performance.now() - started);
-  return { seed, durationMs, results, summary: summarize(results, durationMs, seed) };
+  const summary = { ...summarize(results, durationMs, seed), transientFailures };
+  return { seed, durationMs, results, summary };
+}
+
+/**
+ * What the proxy did for these requests, from the request log (the worker writes it within
+ * about a second; waits up to `waitMs` for every id): requests answered after a retry, after a
+ * fallback, and requests that failed after more than one attempt.
+ * @param {{ databaseUrl: string, requestIds: string[], waitMs?: number }} options
+ * @returns {Promise<{ logged: number, savedByRetry: number, savedByFallback: number,
+ *   failedAfterRetries: number }>}
+ */
+export async function routingOutcomes({ databaseUrl, requestIds, waitMs = 5_000 }) {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2_000 });
+  await client.connect();
+  try {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS logged,
+           count(*) FILTER (WHERE status < 400 AND attempts @> '[{"kind":"fallback"}]')::int AS fallback,
+           count(*) FILTER (WHERE status < 400 AND attempts @> '[{"kind":"retry"}]'
+             AND NOT attempts @> '[{"kind":"fallback"}]')::int AS retry,
+           count(*) FILTER (WHERE status >= 400 AND jsonb_array_length(attempts) > 1)::int AS failed
+         FROM request_logs WHERE id = ANY($1) AND jsonb_typeof(COALESCE(attempts, '[]')) = 'array'`,
+        [requestIds],
+      );
+      const row = rows[0] ?? { logged: 0, fallback: 0, retry: 0, failed: 0 };
+      if (row.logged >= requestIds.length || Date.now() > until) {
+        return {
+          logged: row.logged,
+          savedByRetry: row.retry,
+          savedByFallback: row.fallback,
+          failedAfterRetries: row.failed,
+        };
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -435,6 +539,39 @@ async function ensureExtraKeys(n, demoKey) {
   return { demoKey: seeded.key, keys };
 }
 
+/**
+ * Where the fake provider and the database of the system under test are: given explicitly, or
+ * those of the `npm start` system when the traffic goes to its proxy (from .env). Otherwise
+ * none: queuing faults at a fake provider that is not behind this proxy would disturb some
+ * other system.
+ * @param {{ "provider-url"?: string, "database-url"?: string }} values
+ * @param {{ proxyUrl?: string }} dev
+ * @param {string} proxyUrl
+ * @returns {Promise<{ providerUrl: string | null, databaseUrl: string | null }>}
+ */
+async function localSystem(values, dev, proxyUrl) {
+  const startSystem = dev.proxyUrl !== undefined && dev.proxyUrl === proxyUrl;
+  /** @type {Record<string, string>} */
+  let env = {};
+  if (startSystem) {
+    try {
+      const { parseEnv } = await import("./lib/env.mjs");
+      env = parseEnv(readFileSync(resolve(ROOT, process.env.GATEHOUSE_ENV_FILE || ".env"), "utf8"));
+    } catch {
+      // no .env: the defaults below
+    }
+  }
+  const read = (/** @type {string} */ name) => process.env[name] || env[name];
+  const providerUrl =
+    values["provider-url"] ||
+    (startSystem
+      ? read("GATEHOUSE_FAKE_PROVIDER_URL") ||
+        `http://${read("FAKE_PROVIDER_HOST") || "127.0.0.1"}:${read("FAKE_PROVIDER_PORT") || 8789}`
+      : null);
+  const databaseUrl = values["database-url"] || (startSystem ? read("DATABASE_URL") || null : null);
+  return { providerUrl, databaseUrl };
+}
+
 async function main() {
   quietModelDeprecations();
   const { values } = parseArgs({
@@ -448,7 +585,11 @@ async function main() {
       models: { type: "string" },
       "error-rate": { type: "string" },
       "stream-rate": { type: "string" },
+      "transient-rate": { type: "string" },
+      "provider-url": { type: "string" },
+      "database-url": { type: "string" },
       json: { type: "boolean", default: false },
+      "skip-guardrails-demo": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -473,6 +614,7 @@ async function main() {
     .split(",")
     .map((k) => k.trim())
     .filter(Boolean);
+  const demoKeyOnly = keys.length === 0;
   if (keys.length === 0) {
     let demoKey = dev.demoKey;
     const extra = Number(values["extra-keys"] ?? 0);
@@ -491,7 +633,7 @@ async function main() {
     );
   }
   /**
-   * @param {"requests" | "concurrency" | "seed" | "error-rate" | "stream-rate"} name
+   * @param {"requests" | "concurrency" | "seed" | "error-rate" | "stream-rate" | "transient-rate"} name
    * @param {number} fallback
    */
   const number = (name, fallback) => {
@@ -513,7 +655,12 @@ async function main() {
       `sending ${number("requests", 200)} requests to ${proxyUrl} with ${keys.length} key(s)…\n`,
     );
   }
-  const { summary } = await runTraffic({
+  const local = await localSystem(values, dev, proxyUrl);
+  const transientRate = number("transient-rate", local.providerUrl ? 0.08 : 0);
+  if (transientRate > 0 && !local.providerUrl) {
+    throw new Error("--transient-rate needs the fake provider: pass --provider-url");
+  }
+  const { summary, results } = await runTraffic({
     proxyUrl,
     keys,
     requests: Math.trunc(number("requests", 200)),
@@ -522,9 +669,34 @@ async function main() {
     models,
     errorRate: number("error-rate", 0.06),
     streamRate: number("stream-rate", 0.35),
+    ...(local.providerUrl && transientRate > 0
+      ? { transient: { providerUrl: local.providerUrl, rate: transientRate } }
+      : {}),
   });
+  /** @type {Awaited<ReturnType<typeof routingOutcomes>> | { unavailable: string } | null} */
+  let routing = null;
+  if (local.databaseUrl) {
+    const requestIds = results.flatMap((r) => (r.requestId ? [r.requestId] : []));
+    routing = await routingOutcomes({ databaseUrl: local.databaseUrl, requestIds }).catch(
+      (/** @type {unknown} */ error) => ({
+        unavailable: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+  /** @type {Awaited<ReturnType<typeof runGuardrailsDemo>> | { unavailable: string } | null} */
+  let guardrails = null;
+  if (local.providerUrl && demoKeyOnly && keys[0] && !values["skip-guardrails-demo"]) {
+    guardrails = await runGuardrailsDemo({
+      proxyUrl,
+      key: keys[0],
+      providerUrl: local.providerUrl,
+    }).catch((/** @type {unknown} */ error) => ({
+      unavailable: error instanceof Error ? error.message : String(error),
+    }));
+  }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const extra = { ...(routing ? { routing } : {}), ...(guardrails ? { guardrails } : {}) };
+    process.stdout.write(`${JSON.stringify({ ...summary, ...extra })}\n`);
   } else {
     const list = (/** @type {Record<string, number>} */ o) =>
       Object.entries(o)
@@ -538,7 +710,23 @@ async function main() {
         `  keys: ${list(summary.byKey)}`,
         `  status: ${list(summary.byStatus)}`,
         `  tokens: in ${summary.tokens.input}, out ${summary.tokens.output}, cached ${summary.tokens.cachedInput}`,
+        ...(summary.transientFailures > 0
+          ? [`  transient upstream failures queued: ${summary.transientFailures}`]
+          : []),
+        ...(routing === null
+          ? []
+          : "unavailable" in routing
+            ? [`  routing: request log not readable (${routing.unavailable})`]
+            : [
+                `  routing: saved by a retry ${routing.savedByRetry}, by a fallback ${routing.savedByFallback}; ` +
+                  `failed after retries ${routing.failedAfterRetries} (${routing.logged} of ${summary.requests} in the request log)`,
+              ]),
         ...summary.firstErrors.map((e) => `  ! #${e.index} ${e.model}: ${e.status} ${e.error}`),
+        ...(guardrails === null
+          ? []
+          : "unavailable" in guardrails
+            ? [`  guardrails demo: not run (${guardrails.unavailable})`]
+            : describeGuardrailsDemo(guardrails)),
         "",
       ].join("\n"),
     );

@@ -17,8 +17,9 @@ const config: NextConfig = {
   // Workspace packages export TypeScript source; Next compiles them with the app.
   transpilePackages: ["@gatehouse/db", "@gatehouse/shared"],
   // Node-only drivers are required at runtime instead of bundled (pg and @prisma/client are
-  // on Next's built-in list already).
-  serverExternalPackages: ["@prisma/adapter-pg", "ioredis", "bcryptjs", "bullmq"],
+  // on Next's built-in list already); recheck (the custom-pattern ReDoS check) resolves its
+  // native checker and worker script at runtime.
+  serverExternalPackages: ["@prisma/adapter-pg", "ioredis", "bcryptjs", "bullmq", "recheck"],
   poweredByHeader: false,
   reactStrictMode: true,
 };

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_ROUTE_POLICY,
   KeySnapshotSchema,
   MODEL_PRICES,
   RedisKeys,
@@ -61,7 +62,7 @@ describe("seedDemo", () => {
       memberships: 1,
       credentials: 2,
       routes: 5,
-      deployments: 5,
+      deployments: 6,
       keys: 1,
     });
 
@@ -94,6 +95,18 @@ describe("seedDemo", () => {
       "gpt-4o",
       "gpt-4o-mini",
       "text-embedding-3-small",
+    ]);
+    // retries on for every route (the default policy), and gpt-4o-mini falls back across
+    // providers: OpenAI first, then Claude Haiku on the fake Anthropic API
+    for (const route of ws.routes) expect(route.policy).toEqual(DEFAULT_ROUTE_POLICY);
+    expect(DEFAULT_ROUTE_POLICY.retry.maxRetries).toBeGreaterThan(0);
+    const providerOf = new Map(ws.credentials.map((c) => [c.id, c.provider]));
+    const mini = ws.routes.find((route) => route.alias === "gpt-4o-mini")!;
+    expect(
+      mini.deployments.map((d) => [providerOf.get(d.credentialId), d.upstreamModel, d.priority]),
+    ).toEqual([
+      ["openai", "gpt-4o-mini", 0],
+      ["anthropic", "claude-haiku-4-5", 1],
     ]);
     // and a demo prompt the proxy can serve as model "prompt:support-reply"
     expect(ws.prompts.map((p) => [p.slug, p.labels])).toEqual([

@@ -9,6 +9,7 @@ import { compare, hash } from "bcryptjs";
 import type { PrismaClient, ProviderType } from "./generated/prisma/client";
 import { publishWorkspace, type RedisClient } from "./config/publish";
 import { syncModelPrices } from "./prices";
+import { ensureDemoGuardrails } from "./seed-guardrails";
 
 export const DEMO_EMAIL = "demo@gatehouse.local";
 export const DEMO_PASSWORD = "gatehouse-demo";
@@ -48,12 +49,35 @@ const DEMO_CREDENTIALS: ReadonlyArray<{ name: string; provider: ProviderType; pa
   { name: "Fake Anthropic", provider: "anthropic", path: "" },
 ];
 
-const DEMO_ROUTES: ReadonlyArray<{ alias: string; credential: string }> = [
-  { alias: "gpt-4o-mini", credential: "Fake OpenAI" },
-  { alias: "gpt-4o", credential: "Fake OpenAI" },
-  { alias: "text-embedding-3-small", credential: "Fake OpenAI" },
-  { alias: "claude-sonnet-4-5", credential: "Fake Anthropic" },
-  { alias: "claude-haiku-4-5", credential: "Fake Anthropic" },
+interface DemoDeployment {
+  credential: string;
+  upstreamModel: string;
+  /** lower first; higher = fallback */
+  priority: number;
+}
+
+/**
+ * Every route keeps the default policy (retries on transient failures). gpt-4o-mini also
+ * falls back across providers, to Claude Haiku on the fake Anthropic API: an OpenAI client
+ * whose call fails over gets an answer translated from the Anthropic format.
+ */
+export const DEMO_ROUTES: ReadonlyArray<{ alias: string; deployments: DemoDeployment[] }> = [
+  {
+    alias: "gpt-4o-mini",
+    deployments: [
+      { credential: "Fake OpenAI", upstreamModel: "gpt-4o-mini", priority: 0 },
+      { credential: "Fake Anthropic", upstreamModel: "claude-haiku-4-5", priority: 1 },
+    ],
+  },
+  ...[
+    { alias: "gpt-4o", credential: "Fake OpenAI" },
+    { alias: "text-embedding-3-small", credential: "Fake OpenAI" },
+    { alias: "claude-sonnet-4-5", credential: "Fake Anthropic" },
+    { alias: "claude-haiku-4-5", credential: "Fake Anthropic" },
+  ].map(({ alias, credential }) => ({
+    alias,
+    deployments: [{ credential, upstreamModel: alias, priority: 0 }],
+  })),
 ];
 
 /**
@@ -124,34 +148,41 @@ export async function seedDemo(
     }
 
     for (const route of DEMO_ROUTES) {
-      const credentialId = credentialIds.get(route.credential);
-      if (!credentialId) throw new Error(`demo credential ${route.credential} missing`);
       const row = await tx.modelRoute.upsert({
         where: { workspaceId_alias: { workspaceId: workspace.id, alias: route.alias } },
         create: {
           workspaceId: workspace.id,
           alias: route.alias,
-          description: "Served by the local fake provider",
+          description:
+            route.deployments.length > 1
+              ? "Served by the local fake provider, falling back from OpenAI to Anthropic"
+              : "Served by the local fake provider",
         },
         update: {},
       });
-      const deployment = await tx.modelDeployment.findFirst({
-        where: { routeId: row.id, credentialId, upstreamModel: route.alias },
-      });
-      if (!deployment) {
-        await tx.modelDeployment.create({
-          data: {
-            routeId: row.id,
-            workspaceId: workspace.id,
-            credentialId,
-            upstreamModel: route.alias,
-          },
+      for (const wanted of route.deployments) {
+        const credentialId = credentialIds.get(wanted.credential);
+        if (!credentialId) throw new Error(`demo credential ${wanted.credential} missing`);
+        const deployment = await tx.modelDeployment.findFirst({
+          where: { routeId: row.id, credentialId, upstreamModel: wanted.upstreamModel },
         });
-      } else if (!deployment.enabled || deployment.weight < 1) {
-        await tx.modelDeployment.update({
-          where: { id: deployment.id },
-          data: { enabled: true, weight: 1 },
-        });
+        if (!deployment) {
+          await tx.modelDeployment.create({
+            data: {
+              routeId: row.id,
+              workspaceId: workspace.id,
+              credentialId,
+              upstreamModel: wanted.upstreamModel,
+              priority: wanted.priority,
+            },
+          });
+        } else if (!deployment.enabled || deployment.weight < 1) {
+          // brought back into service; a priority the user changed is theirs to keep
+          await tx.modelDeployment.update({
+            where: { id: deployment.id },
+            data: { enabled: true, weight: 1 },
+          });
+        }
       }
     }
 
@@ -196,6 +227,7 @@ export async function seedDemo(
       extraKeys.push(await ensureKey(`${DEMO_KEY_NAME} ${i + 2}`, options.extraKeySecrets?.[i]));
     }
     await ensureDemoPrompt(tx, workspace.id, user.id);
+    await ensureDemoGuardrails(tx, workspace.id);
     return { user, workspace, keyId: demo.keyId, secret: demo.key, extraKeys };
   });
 

@@ -46,6 +46,9 @@ export const RedisKeys = {
   /** a deployment's recent failures: a sorted set scored by epoch ms (the cooldown's window) */
   deploymentFailures: (workspaceId: string, deploymentId: string) =>
     `${ws(workspaceId)}:failures:${deploymentId}`,
+  /** pub/sub channel: a proxy started a deployment cooldown, `{"ws","dep","until"}` (epoch ms),
+   * so every proxy avoids it at once (they also poll the cooldown keys) */
+  deploymentHealthChannel: `${PREFIX}:deployment-health`,
   /** last-used timestamps, flushed to Postgres by the worker */
   keyLastUsed: `${PREFIX}:key-last-used`,
   /**

@@ -37,6 +37,13 @@ export const GatewayErrorTypes = {
     openaiType: "invalid_request_error",
     anthropicType: "invalid_request_error",
   },
+  /** a guardrail `block` action: the request (or answer) holds a value the workspace refuses to
+   * send; the message names the detector, never the value */
+  guardrail_blocked: {
+    status: 400,
+    openaiType: "invalid_request_error",
+    anthropicType: "invalid_request_error",
+  },
   rate_limited: {
     status: 429,
     openaiType: "rate_limit_exceeded",

@@ -1,6 +1,6 @@
 import { WorkspaceSnapshotSchema } from "@gatehouse/shared";
 import { expect, it } from "vitest";
-import { compileWorkspace, pickDeployment } from "./workspace-plan";
+import { compileWorkspace } from "./workspace-plan";
 
 const snapshot = WorkspaceSnapshotSchema.parse({
   version: 1,
@@ -52,18 +52,39 @@ const decrypt = (envelope: string) => {
   return "secret";
 };
 
-it("picks among the lowest priority by weight, never a higher priority", () => {
-  const plan = compileWorkspace(snapshot, decrypt, () => undefined).routes.get("m")!;
+it("groups deployments by priority, lowest first, and compiles the route policy once", () => {
+  const ws = compileWorkspace(snapshot, decrypt, () => undefined);
+  const plan = ws.routes.get("m")!;
   expect(plan.ordered.map((d) => d.deployment.id)).toEqual(["a", "b", "backup"]);
-  expect(pickDeployment(plan, 0).deployment.id).toBe("a");
-  expect(pickDeployment(plan, 0.24).deployment.id).toBe("a");
-  expect(pickDeployment(plan, 0.26).deployment.id).toBe("b");
-  expect(pickDeployment(plan, 0.999).deployment.id).toBe("b");
-  const counts = { a: 0, b: 0, backup: 0 } as Record<string, number>;
-  for (let i = 0; i < 4000; i++) counts[pickDeployment(plan).deployment.id]!++;
-  expect(counts.backup).toBe(0);
-  expect(counts.b! / counts.a!).toBeGreaterThan(2);
-  expect(counts.b! / counts.a!).toBeLessThan(4.5);
+  expect(plan.groups.map((g) => g.map((d) => d.deployment.id))).toEqual([["a", "b"], ["backup"]]);
+  expect(plan.primary).toBe(plan.groups[0]);
+  expect(plan.strategy).toBe("weighted");
+  expect([...plan.retryStatuses]).toEqual([408, 429, 500, 502, 503, 504, 529]);
+  expect(plan.ordered[0]!.healthKey).toBe("ws1/a");
+  expect(plan.ordered[0]!.price).toBeNull();
+});
+
+it("resolves the dedicated fallback aliases to routes, leaving out unknown ones and itself", () => {
+  const withFallbacks = WorkspaceSnapshotSchema.parse({
+    ...snapshot,
+    routes: [
+      {
+        ...snapshot.routes[0]!,
+        policy: {
+          retry: { retryOn: [400, 429, 503] },
+          contextWindowFallbacks: ["nope", "broken", "m"],
+          contentPolicyFallbacks: ["broken"],
+        },
+      },
+      snapshot.routes[1]!,
+    ],
+  });
+  const ws = compileWorkspace(withFallbacks, decrypt, () => undefined);
+  const plan = ws.routes.get("m")!;
+  expect(plan.contextWindowFallbacks).toEqual([ws.routes.get("broken")]);
+  expect(plan.contentPolicyFallbacks).toEqual([ws.routes.get("broken")]);
+  // 400 is never retried, whatever the policy says
+  expect([...plan.retryStatuses]).toEqual([429, 503]);
 });
 
 it("decrypts credentials once, strips trailing slashes and reports undecryptable ones", () => {

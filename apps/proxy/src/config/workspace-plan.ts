@@ -1,9 +1,12 @@
-import type {
-  DeploymentSnapshot,
-  KeySnapshot,
-  PriceOverride,
-  RouteSnapshot,
-  WorkspaceSnapshot,
+import {
+  findModelPrice,
+  type DeploymentSnapshot,
+  type KeySnapshot,
+  type PriceOverride,
+  type RoutePolicy,
+  type RouteSnapshot,
+  type TokenPrice,
+  type WorkspaceSnapshot,
 } from "@gatehouse/shared";
 import type { UpstreamTarget } from "../upstream/request";
 import type { ResolvedCredential } from "@gatehouse/shared/providers";
@@ -34,6 +37,11 @@ export function compileKey(keyHash: string, snapshot: KeySnapshot): KeyEntry {
 
 export interface DeploymentPlan {
   readonly deployment: DeploymentSnapshot;
+  readonly workspaceId: string;
+  /** the deployment's health state key (routing/health.ts), built once */
+  readonly healthKey: string;
+  /** its upstream model's price (workspace overrides first, else the route alias'); null = unpriced */
+  readonly price: TokenPrice | null;
   /** null when the credential is missing from the snapshot or could not be decrypted */
   readonly credential: ResolvedCredential | null;
   /** why `credential` is null; never contains secret material */
@@ -46,10 +54,26 @@ export interface RoutePlan {
   readonly route: RouteSnapshot;
   /** every deployment, lowest priority first (retries/fallbacks walk this) */
   readonly ordered: readonly DeploymentPlan[];
-  /** the lowest-priority group, load balanced by weight */
+  /** the deployments by priority, lowest first: [0] is load balanced, the rest are fallbacks */
+  readonly groups: readonly (readonly DeploymentPlan[])[];
+  /** the lowest-priority group (groups[0]) */
   readonly primary: readonly DeploymentPlan[];
-  readonly primaryWeights: readonly number[];
-  readonly primaryTotalWeight: number;
+  readonly policy: RoutePolicy;
+  readonly strategy: RoutePolicy["strategy"];
+  /** policy.retry.retryOn as a set, without the statuses that are never retried */
+  readonly retryStatuses: ReadonlySet<number>;
+  /** the routes of policy.contextWindowFallbacks / contentPolicyFallbacks (unknown aliases and
+   * the route itself left out) */
+  readonly contextWindowFallbacks: readonly RoutePlan[];
+  readonly contentPolicyFallbacks: readonly RoutePlan[];
+}
+
+/** Statuses that would fail the same way anywhere: never retried whatever a policy says. */
+const NEVER_RETRIED: ReadonlySet<number> = new Set([400, 401, 403, 404, 413, 422]);
+
+/** The key of a deployment's health state (deployment ids are unique only per workspace). */
+export function healthKey(workspaceId: string, deploymentId: string): string {
+  return `${workspaceId}/${deploymentId}`;
 }
 
 export interface WorkspaceEntry {
@@ -85,6 +109,10 @@ export function compileWorkspace(
     }
   }
   const routes = new Map<string, RoutePlan>();
+  const workspaceId = snapshot.workspaceId;
+  const overrides = snapshot.priceOverrides;
+  // the dedicated fallback lists name other routes: filled once every route is compiled
+  const pending: { plan: Mutable<RoutePlan>; policy: RoutePolicy }[] = [];
   for (const route of snapshot.routes) {
     const ordered = [...route.deployments]
       .sort((a, b) => a.priority - b.priority)
@@ -92,6 +120,11 @@ export function compileWorkspace(
         const credential = credentials.get(deployment.credentialId);
         return {
           deployment,
+          workspaceId,
+          healthKey: healthKey(workspaceId, deployment.id),
+          price:
+            findModelPrice(deployment.upstreamModel, overrides) ??
+            findModelPrice(route.alias, overrides),
           credential: typeof credential === "object" ? credential : null,
           credentialProblem:
             credential === undefined
@@ -102,27 +135,38 @@ export function compileWorkspace(
           targets: new Map(),
         };
       });
-    const top = ordered[0]!.deployment.priority;
-    const primary = ordered.filter((d) => d.deployment.priority === top);
-    const primaryWeights: number[] = [];
-    let total = 0;
-    for (const d of primary) {
-      total += d.deployment.weight;
-      primaryWeights.push(total);
+    const groups: DeploymentPlan[][] = [];
+    for (const d of ordered) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[0]!.deployment.priority === d.deployment.priority) last.push(d);
+      else groups.push([d]);
     }
-    routes.set(route.alias, { route, ordered, primary, primaryWeights, primaryTotalWeight: total });
+    const policy = route.policy;
+    const plan: Mutable<RoutePlan> = {
+      route,
+      ordered,
+      groups,
+      primary: groups[0]!,
+      policy,
+      strategy: policy.strategy,
+      retryStatuses: new Set(policy.retry.retryOn.filter((s) => !NEVER_RETRIED.has(s))),
+      contextWindowFallbacks: [],
+      contentPolicyFallbacks: [],
+    };
+    routes.set(route.alias, plan);
+    if (policy.contextWindowFallbacks.length > 0 || policy.contentPolicyFallbacks.length > 0)
+      pending.push({ plan, policy });
+  }
+  for (const { plan, policy } of pending) {
+    const resolve = (aliases: readonly string[]) =>
+      aliases
+        .filter((alias) => alias !== plan.route.alias)
+        .map((alias) => routes.get(alias))
+        .filter((r): r is RoutePlan => r !== undefined);
+    plan.contextWindowFallbacks = resolve(policy.contextWindowFallbacks);
+    plan.contentPolicyFallbacks = resolve(policy.contentPolicyFallbacks);
   }
   return { snapshot, routes, priceOverrides: snapshot.priceOverrides };
 }
 
-/** Lowest priority first; among equal priority, weighted random. */
-export function pickDeployment(plan: RoutePlan, random: number = Math.random()): DeploymentPlan {
-  const primary = plan.primary;
-  if (primary.length === 1) return primary[0]!;
-  const point = random * plan.primaryTotalWeight;
-  const weights = plan.primaryWeights;
-  for (let i = 0; i < weights.length; i++) {
-    if (point < weights[i]!) return primary[i]!;
-  }
-  return primary[primary.length - 1]!;
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

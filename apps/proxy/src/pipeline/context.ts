@@ -12,6 +12,7 @@ import type { TokenUsage } from "../translate/types";
 import type { UsageSink } from "../usage/emitter";
 import type { LimitEnforcer, Reservation } from "../limits";
 import type { ResolvedPrompt } from "../prompts/apply-prompt";
+import type { RequestGuard } from "../guardrails/request-guard";
 
 /** Settings the stages read (from env in production, from the test in tests). */
 export interface ProxySettings extends ClientLimits {
@@ -132,6 +133,8 @@ export class RequestContext {
   cutByShutdown = false;
   /** close the connection after the response (the request body was not read to its end) */
   closeConnection = false;
+  /** the request's guardrails (guardRequest), null when the workspace has none on */
+  guard: RequestGuard | null = null;
   /** the response body text, kept only when the workspace logs payloads */
   responseText: string | null = null;
   /** the response has been fully handled; later stages are skipped */

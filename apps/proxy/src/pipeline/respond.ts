@@ -10,6 +10,8 @@ import { createResponseChain } from "../translate/stream/create";
 import type { UpstreamCall } from "../upstream/call";
 import { classifyUpstreamError } from "../upstream/errors";
 import { ZERO_USAGE, type RequestContext } from "./context";
+import { answerGuardFor } from "./guard-request";
+import type { AnswerGuard } from "../guardrails/answer-guard";
 import { ClientGoneError } from "./read-body";
 
 /**
@@ -22,12 +24,17 @@ interface ResponseTransforms {
   readonly list: readonly ResponseTransform[];
   readonly usage: UsageAccounting;
   readonly capture: PayloadCapture | null;
+  /** guardrails: restores placeholders and scans the answer (first, so the others see its output) */
+  readonly guard: AnswerGuard | null;
 }
 
 function transformsFor(ctx: RequestContext): ResponseTransforms {
   const usage = new UsageAccounting();
   const capture = ctx.workspace!.snapshot.payloadLogging ? new PayloadCapture() : null;
-  return { list: capture === null ? [usage] : [usage, capture], usage, capture };
+  const guard = ctx.guard === null ? null : answerGuardFor(ctx);
+  const list: ResponseTransform[] = guard === null ? [usage] : [guard, usage];
+  if (capture !== null) list.push(capture);
+  return { list, usage, capture, guard };
 }
 
 /** A successful upstream answer (status < 400): JSON or a stream. */
@@ -73,9 +80,11 @@ export async function relayUpstreamError(
 }
 
 async function relayJson(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
-  const raw = await readUpstreamBody(ctx, upstream);
+  let raw = await readUpstreamBody(ctx, upstream);
   const plan = ctx.upstream!;
   const transforms = transformsFor(ctx);
+  // a same-format answer is forwarded as bytes (no message hook): guardrails work on its text
+  if (transforms.guard !== null && plan.mode === "passthrough") raw = transforms.guard.rawJson(raw);
   let answer;
   try {
     answer = jsonAnswer(
@@ -130,6 +139,8 @@ async function relayStreamed(ctx: RequestContext, upstream: UpstreamCall): Promi
   });
   ctx.usage = transforms.usage.usage ?? chain.usage();
   if (transforms.capture !== null) ctx.responseText = transforms.capture.text;
+  if (transforms.guard !== null && transforms.guard.blocked !== null)
+    ctx.errorType = "guardrail_blocked";
   if (result.gone) {
     if (!ctx.cutByShutdown) ctx.clientAborted = true;
   } else if (result.errorType !== null) {

@@ -1,6 +1,7 @@
 import { costNanoUsd, findModelPrice, type UsageEvent } from "@gatehouse/shared";
 import type { RequestContext } from "./context";
 import { PAYLOAD_LOG_MAX_CHARS } from "../response/transforms/payload-capture";
+import { payloadForStorage } from "./guard-request";
 
 /**
  * The usage event of a request that got past authentication. Cost: the workspace's price for
@@ -67,7 +68,7 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
     cacheWrite5mTokens,
     cacheWrite1hTokens,
     reasoningTokens,
-    guardrails: [],
+    guardrails: ctx.guard === null ? [] : ctx.guard.tally.toFindings(),
     costNanoUsd: cost,
     status: ctx.status,
     errorType: ctx.errorType,
@@ -77,9 +78,12 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
     ttfbMs: ctx.ttfbMs,
     payload: workspace.snapshot.payloadLogging
       ? {
-          request:
+          // guardrails: the masked request, the answer masked again (payloadForStorage)
+          request: payloadForStorage(
+            ctx,
             ctx.rawBody === null ? null : ctx.rawBody.toString("utf8", 0, PAYLOAD_LOG_MAX_CHARS),
-          response: ctx.responseText,
+          ),
+          response: payloadForStorage(ctx, ctx.responseText),
         }
       : null,
   };

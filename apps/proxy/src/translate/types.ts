@@ -23,6 +23,12 @@ export interface StreamTranslator {
   /** True once the upstream signalled a complete answer (OpenAI finish_reason / [DONE],
    * Anthropic message_stop). A stream that ends without it ended abnormally. */
   readonly completed: boolean;
+  /** True once the upstream sent the answer's first content: a text, tool-call or reasoning
+   * delta, a finish, or the answer's end. The stream relay holds everything before it, so a
+   * failure until then can still move on to another deployment invisibly. */
+  readonly contentStarted: boolean;
+  /** True once the upstream sent an error event of its own (before content: a failed attempt). */
+  readonly upstreamError: boolean;
 }
 
 export interface StreamTranslatorOptions {

@@ -9,6 +9,15 @@ export class TotalTimeoutError extends Error {
   }
 }
 
+/** A stream's first content event did not come within its time-to-first-token limit. */
+export class FirstContentTimeoutError extends Error {
+  override readonly name = "FirstContentTimeoutError";
+  readonly code = "GATEHOUSE_UPSTREAM_TTFB_TIMEOUT";
+  constructor() {
+    super("the upstream stream sent no content within its time-to-first-token limit");
+  }
+}
+
 /** Receives an upstream body as it arrives (see UpstreamCall.pipe). */
 export interface BodySink {
   data(chunk: Buffer): void;
@@ -84,10 +93,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** Cuts the call because it ran past its total time (not the client's doing). */
-  timeOut(): void {
+  /** Cuts the call because it ran past a time limit (not the client's doing): its total time
+   * by default, or `error`'s (a stream's first content). */
+  timeOut(error: Error = new TotalTimeoutError()): void {
     if (this.aborted || this.ended || this.failure !== null) return;
-    const error = new TotalTimeoutError();
     if (this.abortUpstream !== null) this.abortUpstream(error);
     else this.pendingAbort = error;
   }

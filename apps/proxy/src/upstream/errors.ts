@@ -9,6 +9,7 @@ const TIMEOUT_CODES = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
   "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT",
+  "GATEHOUSE_UPSTREAM_TTFB_TIMEOUT",
 ]);
 const UNREACHABLE_CODES = new Set([
   "ECONNREFUSED",
@@ -57,6 +58,8 @@ function timeoutMessage(code: string, provider: string): string {
       return `The upstream provider (${provider}) stopped sending data in the middle of its answer.`;
     case "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT":
       return `The upstream provider (${provider}) did not finish its answer within the gateway's time limit.`;
+    case "GATEHOUSE_UPSTREAM_TTFB_TIMEOUT":
+      return `The upstream provider (${provider}) did not start its answer in time.`;
     default:
       return `The upstream provider (${provider}) did not answer in time.`;
   }

@@ -11,6 +11,7 @@ const SECTIONS = [
   { segment: "keys", label: "Keys" },
   { segment: "prompts", label: "Prompts" },
   { segment: "routes", label: "Routes" },
+  { segment: "guardrails", label: "Guardrails" },
   { segment: "credentials", label: "Credentials" },
   { segment: "members", label: "Members" },
   { segment: "settings", label: "Settings" },

@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit";
 import { budgetRouter } from "./routers/budget";
 import { configRouter } from "./routers/config";
 import { credentialRouter } from "./routers/credential";
+import { guardrailsRouter } from "./routers/guardrails";
 import { healthRouter } from "./routers/health";
 import { keyRouter } from "./routers/key";
 import { pricesRouter } from "./routers/prices";
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   workspace: workspaceRouter,
   credential: credentialRouter,
   route: routeRouter,
+  guardrails: guardrailsRouter,
   key: keyRouter,
   prompt: promptRouter,
   audit: auditRouter,

@@ -103,7 +103,15 @@ describe("secrets never leave the server", () => {
     await call("route.updateDeployment", () =>
       caller.route.updateDeployment({ workspaceId, deploymentId: deployment.id, weight: 3 }),
     );
-    await call("route.list", () => caller.route.list({ workspaceId }));
+    const listed = await call("route.list", () => caller.route.list({ workspaceId }));
+    await call("route.updatePolicy", () =>
+      caller.route.updatePolicy({
+        workspaceId,
+        routeId: route.id,
+        policy: listed.find((r) => r.id === route.id)!.policy,
+      }),
+    );
+    await call("route.health", () => caller.route.health({ workspaceId }));
     await call("route.removeDeployment", () =>
       caller.route.removeDeployment({ workspaceId, deploymentId: deployment.id }),
     );

@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import { ROLLUP_SOURCE_COLUMNS, rollupUpsertSql } from "@gatehouse/db/rollups";
+import { guardrailRollupSql, ROLLUP_SOURCE_COLUMNS, rollupUpsertSql } from "@gatehouse/db/rollups";
 import type { UsageEvent } from "@gatehouse/shared";
 
 /**
@@ -7,7 +7,8 @@ import type { UsageEvent } from "@gatehouse/shared";
  * ON CONFLICT DO NOTHING on the event id, and the rollups add up only the rows that statement
  * actually inserted: a batch delivered twice (a retried job, a crash between commit and ack)
  * never counts an event twice. Events of deleted workspaces are dropped. The rollup upserts are
- * @gatehouse/db's (the same SQL rebuilds rollups from logs).
+ * @gatehouse/db's (the same SQL rebuilds rollups from logs). Guardrail findings (detector,
+ * action, count: never a value) go into the log row and the guardrail_daily rollup the same way.
  */
 const INGEST_SQL = `
 WITH src AS (
@@ -17,17 +18,18 @@ WITH src AS (
     id text, ts timestamptz, ws text, key text, endpoint text, fmt text, model text, route text,
     dep text, cred text, provider text, um text, pv text, status int, err text, in_t int,
     out_t int, c_t int, w5m_t int, w1h_t int, r_t int, cost bigint, lat int, ttfb int,
-    streamed boolean, aborted boolean, attempts jsonb, preq text, pres text)
+    streamed boolean, aborted boolean, attempts jsonb, gr jsonb, preq text, pres text)
   WHERE EXISTS (SELECT 1 FROM workspaces w WHERE w.id = e.ws)
 ),
 ins AS (
   INSERT INTO request_logs (id, workspace_id, key_id, ts, endpoint, client_format, model, route_id,
     deployment_id, credential_id, provider, upstream_model, prompt_version_id, status, error_type,
     input_tokens, output_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
-    reasoning_tokens, cost_nano_usd, latency_ms, ttfb_ms, streamed, client_aborted, attempts)
+    reasoning_tokens, cost_nano_usd, latency_ms, ttfb_ms, streamed, client_aborted, attempts,
+    guardrail_findings)
   SELECT id, ws, key, ts, endpoint::"Endpoint", fmt::"WireFormat", model, route, dep, cred,
     provider::"ProviderType", um, pv, status, err, in_t, out_t, c_t, w5m_t, w1h_t, r_t, cost, lat,
-    ttfb, streamed, aborted, attempts
+    ttfb, streamed, aborted, attempts, gr
   FROM src
   ON CONFLICT (id) DO NOTHING
   RETURNING id, ${ROLLUP_SOURCE_COLUMNS.join(", ")}
@@ -42,6 +44,9 @@ daily AS (
 ),
 hourly AS (
   ${rollupUpsertSql("hourly", "ins")}
+),
+guardrails AS (
+  ${guardrailRollupSql("ins")}
 ),
 last_used AS (
   UPDATE virtual_keys k SET last_used_at = GREATEST(k.last_used_at, m.ts)
@@ -82,6 +87,8 @@ function toRecord(event: UsageEvent) {
     streamed: event.streamed,
     aborted: event.clientAborted,
     attempts: keepAttempts ? event.attempts : null,
+    // null, not [], for the common request without findings: no jsonb to store or roll up
+    gr: event.guardrails.length > 0 ? event.guardrails : null,
     preq: event.payload?.request ?? null,
     pres: event.payload?.response ?? null,
   };

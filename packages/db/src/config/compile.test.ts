@@ -29,6 +29,7 @@ function key(overrides: Partial<VirtualKey> = {}): VirtualKey {
     revokedAt: null,
     createdAt: now,
     updatedAt: now,
+    guardrails: null,
     ...overrides,
   };
 }
@@ -62,6 +63,7 @@ describe("keySnapshotsOf", () => {
       allowedModels: ["gpt-4o-mini"],
       limits: { rpm: 60, tpm: 10_000, parallel: null },
       budget: { amountNanoUsd: 25_000_000_000, period: "monthly", alertThresholdPct: 80 },
+      guardrails: null,
     });
   });
 
@@ -110,5 +112,24 @@ describe("nextVersion", () => {
     const versions = Array.from({ length: 50 }, () => nextVersion());
     for (let i = 1; i < versions.length; i += 1)
       expect(versions[i]).toBeGreaterThan(versions[i - 1]!);
+  });
+});
+
+describe("guardrails in the key snapshot", () => {
+  it("carries the key's per-detector override, and null (inherit) without one", () => {
+    const [inherit] = keySnapshotsOf(key(), 1, now);
+    expect(inherit!.snapshot.guardrails).toBeNull();
+    const [override] = keySnapshotsOf(
+      key({ guardrails: { actions: { email: "log", aws_key: "block" } } }),
+      1,
+      now,
+    );
+    expect(override!.snapshot.guardrails).toEqual({ actions: { email: "log", aws_key: "block" } });
+  });
+
+  it("refuses to compile a stored override the schema rejects, rather than dropping it", () => {
+    expect(() =>
+      keySnapshotsOf(key({ guardrails: { actions: { email: "hide" } } }), 1, now),
+    ).toThrow(/guardrail policy of key key_1 is invalid: actions\.email/);
   });
 });

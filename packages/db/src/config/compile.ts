@@ -7,6 +7,8 @@ import {
   type WorkspaceSnapshot,
 } from "@gatehouse/shared";
 import type { BudgetPeriod, Prisma, VirtualKey } from "../generated/prisma/client";
+import { compileRoutePolicy } from "./route-policy";
+import { compileGuardrailOverride, compileGuardrailPolicy } from "./guardrails";
 
 /**
  * Compiles Postgres state into the config snapshots the proxy reads from Redis
@@ -99,6 +101,7 @@ export function keySnapshotsOf(
     allowedModels: key.allowedModels,
     limits: limitsOf(key),
     budget: budgetOf(key),
+    guardrails: compileGuardrailOverride(key.guardrails, key.id),
   };
   const compiled: CompiledKeySnapshot[] = [
     {
@@ -201,6 +204,8 @@ export async function compileWorkspaceSnapshot(
   });
   if (!workspace) return null;
 
+  const served = workspace.routes.filter((route) => route.deployments.length > 0);
+  const servedAliases = new Set(served.map((route) => route.alias));
   return WorkspaceSnapshotSchema.parse({
     version,
     workspaceId: workspace.id,
@@ -217,19 +222,18 @@ export async function compileWorkspaceSnapshot(
       encryptedSecret: credential.encryptedSecret,
       options: stringOptions(credential.options),
     })),
-    routes: workspace.routes
-      .filter((route) => route.deployments.length > 0)
-      .map((route) => ({
-        id: route.id,
-        alias: route.alias,
-        deployments: route.deployments.map((deployment) => ({
-          id: deployment.id,
-          credentialId: deployment.credentialId,
-          upstreamModel: deployment.upstreamModel,
-          weight: deployment.weight,
-          priority: deployment.priority,
-        })),
+    routes: served.map((route) => ({
+      id: route.id,
+      alias: route.alias,
+      deployments: route.deployments.map((deployment) => ({
+        id: deployment.id,
+        credentialId: deployment.credentialId,
+        upstreamModel: deployment.upstreamModel,
+        weight: deployment.weight,
+        priority: deployment.priority,
       })),
+      policy: compileRoutePolicy(route.policy, route.alias, servedAliases),
+    })),
     prompts: workspace.prompts.map((prompt) => ({
       id: prompt.id,
       slug: prompt.slug,
@@ -249,5 +253,6 @@ export async function compileWorkspaceSnapshot(
       outputMicroUsdPerMTok: price.outputMicroUsdPerMTok,
       cachedInputMicroUsdPerMTok: price.cachedInputMicroUsdPerMTok,
     })),
+    guardrails: compileGuardrailPolicy(workspace.guardrails, workspace.id),
   });
 }

@@ -6,6 +6,8 @@ export * from "./request-log";
 export * from "./spend";
 export * from "./budget-status";
 export * from "./export";
+export * from "./guardrail-findings";
+export * from "./deployment-health";
 export { addDays, datesBetween, localDate } from "./time";
 export { rebuildRollupsFromLogs } from "./rebuild";
 export { insertSyntheticRequestLogs, type SyntheticLogsParams } from "./synthetic";

@@ -28,6 +28,7 @@ export const ROLLUP_SOURCE_COLUMNS = [
   "cost_nano_usd",
   "latency_ms",
   "ttfb_ms",
+  "guardrail_findings",
 ] as const;
 
 /** Finite bucket bounds; a latency's bucket index = how many bounds are below it. */
@@ -95,5 +96,33 @@ export function rollupUpsertSql(grain: RollupGrain, source: string, where = ""):
     latency_buckets = (SELECT array_agg(COALESCE(${table}.latency_buckets[i], 0)
         + COALESCE(excluded.latency_buckets[i], 0) ORDER BY i)
       FROM generate_series(1, ${LATENCY_BUCKET_COUNT}) AS i),
+    updated_at = now()`;
+}
+
+/**
+ * One INSERT … SELECT that adds the guardrail findings of `source` (read as `s`, with id,
+ * workspace_id, ts and guardrail_findings: a GuardrailFinding[] as jsonb, or NULL) into
+ * guardrail_daily: per workspace day (its time zone), detector and action, `findings` adds up
+ * the counts and `requests` counts each request once (a request reporting the same detector
+ * and action for its prompt and its answer is one request). Groups in key order, like above.
+ */
+export function guardrailRollupSql(source: string, where = ""): string {
+  const filter = where ? `${where} AND` : "WHERE";
+  // anything but an array (never written by the ingest) counts as no findings, not an error
+  return `INSERT INTO guardrail_daily (workspace_id, day, detector, action, findings, requests,
+    updated_at)
+  SELECT s.workspace_id, (s.ts AT TIME ZONE w.time_zone)::date, f.detector, f.action,
+    sum(f.count)::int, count(DISTINCT s.id)::int, now()
+  FROM ${source} s
+  JOIN workspaces w ON w.id = s.workspace_id
+  CROSS JOIN LATERAL jsonb_to_recordset(CASE jsonb_typeof(s.guardrail_findings)
+    WHEN 'array' THEN s.guardrail_findings ELSE '[]'::jsonb END)
+    AS f(detector text, action text, count int)
+  ${filter} f.detector IS NOT NULL AND f.action IS NOT NULL AND f.count > 0
+  GROUP BY 1, 2, 3, 4
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT (workspace_id, day, detector, action) DO UPDATE SET
+    findings = guardrail_daily.findings + excluded.findings,
+    requests = guardrail_daily.requests + excluded.requests,
     updated_at = now()`;
 }

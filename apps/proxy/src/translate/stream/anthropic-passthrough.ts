@@ -10,6 +10,8 @@ import { AnthropicUsageTracker } from "./anthropic-usage";
  */
 export class AnthropicPassthroughTranslator implements StreamTranslator {
   completed = false;
+  contentStarted = false;
+  upstreamError = false;
   private readonly tracker = new AnthropicUsageTracker();
   private errorSent = false;
 
@@ -18,17 +20,29 @@ export class AnthropicPassthroughTranslator implements StreamTranslator {
     switch (type) {
       case "content_block_delta":
         // Anthropic opens each tool input with an empty fragment: no token
-        if (!data.endsWith('""}}')) this.tracker.deltas++;
+        if (!data.endsWith('""}}')) {
+          this.tracker.deltas++;
+          this.contentStarted = true;
+        }
+        break;
+      case "content_block_start":
+        // a tool call (its name) is content; a text block opens empty
+        if (!this.contentStarted && data.includes('"type":"tool_use"')) this.contentStarted = true;
         break;
       case "message_start":
+        this.tracker.read(type, data);
+        break;
       case "message_delta":
         this.tracker.read(type, data);
+        this.contentStarted = true;
         break;
       case "message_stop":
         this.completed = true;
+        this.contentStarted = true;
         break;
       case "error":
         this.errorSent = true;
+        this.upstreamError = true;
         break;
     }
     return sseEvent(type, data);

@@ -16,6 +16,15 @@ export interface ResponseChain extends StreamTranslator {
   close(): void;
 }
 
+/** The events that start an answer's content (the relay's commit point). */
+const CONTENT_EVENTS: ReadonlySet<ResponseEvent["type"]> = new Set<ResponseEvent["type"]>([
+  "text_delta",
+  "tool_call_start",
+  "tool_call_delta",
+  "finish",
+  "done",
+]);
+
 abstract class ChainBase {
   protected out = "";
   private closed = false;
@@ -62,6 +71,11 @@ abstract class ChainBase {
 }
 
 export class TranslatingChain extends ChainBase implements ResponseChain {
+  contentStarted = false;
+  upstreamError = false;
+  /** sees the parser's events before the transforms, for the relay's commit point */
+  private readonly observe: EventSink;
+
   constructor(
     private readonly parser: StreamParser,
     transforms: readonly ResponseTransform[],
@@ -70,6 +84,11 @@ export class TranslatingChain extends ChainBase implements ResponseChain {
     super(transforms, (event) => {
       this.out += serialiser.write(event);
     });
+    this.observe = (event) => {
+      if (!this.contentStarted && CONTENT_EVENTS.has(event.type)) this.contentStarted = true;
+      else if (event.type === "error") this.upstreamError = true;
+      this.emit(event);
+    };
   }
 
   get completed(): boolean {
@@ -77,7 +96,7 @@ export class TranslatingChain extends ChainBase implements ResponseChain {
   }
 
   push(event: string | undefined, data: string): string {
-    this.parser.push(event, data, this.emit);
+    this.parser.push(event, data, this.observe);
     return this.take("");
   }
 
@@ -124,6 +143,14 @@ export class PassthroughChain extends ChainBase implements ResponseChain {
 
   get completed(): boolean {
     return this.sniffer.completed;
+  }
+
+  get contentStarted(): boolean {
+    return this.sniffer.contentStarted;
+  }
+
+  get upstreamError(): boolean {
+    return this.sniffer.upstreamError;
   }
 
   push(event: string | undefined, data: string): string {

@@ -21,6 +21,8 @@ const FINISH_KEY = '"finish_reason":';
  */
 export class OpenaiPassthroughTranslator implements StreamTranslator {
   completed = false;
+  contentStarted = false;
+  upstreamError = false;
   private usageData: string | null = null;
   private parsedUsage: TokenUsage | null = null;
   private deltas = 0;
@@ -32,6 +34,7 @@ export class OpenaiPassthroughTranslator implements StreamTranslator {
   push(event: string | undefined, data: string): string {
     if (data === "[DONE]") {
       this.completed = true;
+      this.contentStarted = true;
       if (this.doneSent) return "";
       this.doneSent = true;
       return DONE_EVENT;
@@ -54,10 +57,14 @@ export class OpenaiPassthroughTranslator implements StreamTranslator {
       data.charCodeAt(skipSpaces(data, finishKeyAt + FINISH_KEY.length)) === 34
     ) {
       this.completed = true;
+      this.contentStarted = true;
     } else if (data.charCodeAt(2) === 101 /* e */ && data.startsWith('{"error"')) {
       this.errorSent = true;
+      this.upstreamError = true;
     } else {
       this.deltas++;
+      // only the first chunks are looked at: the role chunk (`"content":""`) is not content
+      if (!this.contentStarted && carriesContent(data)) this.contentStarted = true;
     }
     return sseEvent(event, data);
   }
@@ -86,6 +93,27 @@ export class OpenaiPassthroughTranslator implements StreamTranslator {
     }
     return this.parsedUsage ?? { inputTokens: 0, outputTokens: this.deltas, cachedInputTokens: 0 };
   }
+}
+
+/** Delta fields whose non-empty value is the answer's content (chat and legacy completions). */
+const CONTENT_KEYS = [
+  '"content":',
+  '"refusal":',
+  '"reasoning_content":',
+  '"reasoning":',
+  '"text":',
+] as const;
+
+/** A chunk with a non-empty content, refusal, reasoning or text value, or tool calls. */
+export function carriesContent(data: string): boolean {
+  for (const key of CONTENT_KEYS) {
+    for (let at = data.indexOf(key); at !== -1; at = data.indexOf(key, at + key.length)) {
+      const i = skipSpaces(data, at + key.length);
+      if (data.charCodeAt(i) === 34 /* " */ && data.charCodeAt(i + 1) !== 34) return true;
+    }
+  }
+  const tools = data.indexOf('"tool_calls":');
+  return tools !== -1 && data.charCodeAt(skipSpaces(data, tools + 13)) === 91 /* [ */;
 }
 
 /** `"choices":[]` or no choices at all: a usage-only chunk. */

@@ -12,6 +12,8 @@ import { responsesErrorEvent } from "./errors";
  */
 export class ResponsesPassthroughTranslator implements StreamTranslator {
   completed = false;
+  contentStarted = false;
+  upstreamError = false;
   private usageData: string | null = null;
   private parsedUsage: TokenUsage | null = null;
   private deltas = 0;
@@ -24,18 +26,22 @@ export class ResponsesPassthroughTranslator implements StreamTranslator {
       case "response.refusal.delta":
       case "response.reasoning_summary_text.delta":
         this.deltas++;
+        this.contentStarted = true;
         break;
       case "response.completed":
       case "response.incomplete":
         this.completed = true;
+        this.contentStarted = true;
         this.usageData = data;
         break;
       case "response.failed":
         this.usageData = data;
         this.errorSent = true;
+        this.upstreamError = true;
         break;
       case "error":
         this.errorSent = true;
+        this.upstreamError = true;
         break;
     }
     return sseEvent(event, data);

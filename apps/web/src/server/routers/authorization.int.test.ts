@@ -1,5 +1,5 @@
 import { createTestDatabase, testRedisUrl, type TestDatabase } from "@gatehouse/db/testing";
-import { RedisKeys } from "@gatehouse/shared";
+import { DEFAULT_ROUTE_POLICY, RedisKeys } from "@gatehouse/shared";
 import { hashVirtualKey } from "@gatehouse/shared/server";
 import { TRPCError } from "@trpc/server";
 import { Redis } from "ioredis";
@@ -197,6 +197,64 @@ const cases: Case[] = [
     input: () => ({ deploymentId: ids.deployment }),
     viewer: "FORBIDDEN",
     namesRows: true,
+  },
+  {
+    path: "route.updatePolicy",
+    mutation: true,
+    input: () => ({
+      routeId: ids.route,
+      policy: { ...DEFAULT_ROUTE_POLICY, retry: { ...DEFAULT_ROUTE_POLICY.retry, maxRetries: 0 } },
+    }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  { path: "route.health", mutation: false, input: () => ({}), viewer: "ok" },
+  { path: "guardrails.policy", mutation: false, input: () => ({}), viewer: "ok" },
+  {
+    path: "guardrails.update",
+    mutation: true,
+    input: () => ({
+      enabled: false,
+      actions: { aws_key: "off" },
+      customPatterns: [],
+      denyList: [],
+      scanResponses: false,
+    }),
+    viewer: "FORBIDDEN",
+  },
+  {
+    path: "guardrails.keyOverride",
+    mutation: false,
+    input: () => ({ keyId: ids.key }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "guardrails.updateKeyOverride",
+    mutation: true,
+    input: () => ({ keyId: ids.key, actions: { email: "off" } }),
+    viewer: "FORBIDDEN",
+    namesRows: true,
+  },
+  // a read sent as a POST (the tested text stays out of URLs): viewers may use the test box
+  {
+    path: "guardrails.test",
+    mutation: false,
+    input: () => ({ text: "Mail ada@example.com", keyId: ids.key }),
+    viewer: "ok",
+    namesRows: true,
+  },
+  {
+    path: "guardrails.checkPattern",
+    mutation: false,
+    input: () => ({ pattern: "\\bEMP-\\d{5}\\b" }),
+    viewer: "ok",
+  },
+  {
+    path: "guardrails.findings",
+    mutation: false,
+    input: () => ({ range: { kind: "preset", preset: "7d" } }),
+    viewer: "ok",
   },
   { path: "key.list", mutation: false, input: () => ({}), viewer: "ok" },
   { path: "key.create", mutation: true, input: () => ({ name: "new key" }), viewer: "FORBIDDEN" },
@@ -489,8 +547,8 @@ describe("authorization of every procedure", () => {
     const covered = [...cases.map((c) => c.path), ...UNSCOPED].sort();
     expect(covered).toEqual(all.filter((path) => !PUBLIC.includes(path)));
     expect(new Set(covered).size).toBe(covered.length);
-    // 55 procedures × 2 roles (outsider, viewer)
-    expect(covered.length).toBe(55);
+    // 64 procedures × 2 roles (outsider, viewer)
+    expect(covered.length).toBe(64);
   });
 
   it("refuses a user of another workspace everything, and changes nothing", async () => {

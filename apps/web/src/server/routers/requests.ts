@@ -4,7 +4,7 @@ import {
   listRequestLogs,
   type RequestLogFilters,
 } from "@gatehouse/db/usage";
-import { UpstreamAttemptSchema, usdToNanoUsd } from "@gatehouse/shared";
+import { GuardrailFindingSchema, UpstreamAttemptSchema, usdToNanoUsd } from "@gatehouse/shared";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { RequestLogListInputSchema } from "~/lib/usage-schemas";
@@ -76,15 +76,28 @@ export const requestsRouter = createTRPCRouter({
             })
           : null,
       ]);
-      const attempts = z.array(UpstreamAttemptSchema).safeParse(log.attempts ?? []);
-      const { payload, attempts: _raw, ...rest } = log;
+      const parsed = z.array(UpstreamAttemptSchema).safeParse(log.attempts ?? []);
+      const attempts = parsed.success ? parsed.data : [];
+      // each attempt's credential by name (ids only in the log; a deleted one shows as such)
+      const credentials = await ctx.db.providerCredential.findMany({
+        where: { workspaceId, id: { in: [...new Set(attempts.map((a) => a.credentialId))] } },
+        select: { id: true, name: true },
+      });
+      const credentialName = new Map(credentials.map((c) => [c.id, c.name]));
+      // detector, action and count per finding: the log never holds a value found
+      const findings = z.array(GuardrailFindingSchema).safeParse(log.guardrailFindings ?? []);
+      const { payload, attempts: _raw, guardrailFindings: _rawFindings, ...rest } = log;
       return {
         ...rest,
         key,
         promptVersion,
-        attempts: attempts.success ? attempts.data : [],
+        attempts: attempts.map((attempt) => ({
+          ...attempt,
+          credentialName: credentialName.get(attempt.credentialId) ?? null,
+        })),
         payload: payload ? { request: payload.request, response: payload.response } : null,
         payloadLogging: ctx.workspace.payloadLogging,
+        guardrailFindings: findings.success ? findings.data : [],
       };
     }),
 });

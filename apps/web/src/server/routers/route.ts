@@ -11,6 +11,8 @@ import { recordAudit } from "../audit";
 import { mapPrismaError, notFound } from "../prisma-errors";
 import { publishWorkspaceConfig } from "../publish";
 import { createTRPCRouter, workspaceProcedure } from "../trpc";
+import { routeHealthProcedures } from "./route-health";
+import { rewriteFallbackReferences, routePolicyProcedures, storedPolicy } from "./route-policy";
 
 export {
   CreateRouteSchema,
@@ -23,8 +25,9 @@ export {
 
 /**
  * Model routes: the model names clients send (aliases), each served by deployments
- * (credential + upstream model + weight + priority). Reading is open to every member;
- * changing routing is admin work, like managing the credentials it points at.
+ * (credential + upstream model + weight + priority), with a routing policy (route-policy.ts)
+ * and live deployment health (route-health.ts). Reading is open to every member; changing
+ * routing is admin work, like managing the credentials it points at.
  */
 
 const deploymentSelect = {
@@ -74,13 +77,14 @@ const conflictMessages = {
 };
 
 export const routeRouter = createTRPCRouter({
-  list: workspaceProcedure("viewer").query(({ ctx }) =>
-    ctx.db.modelRoute.findMany({
+  list: workspaceProcedure("viewer").query(async ({ ctx }) => {
+    const routes = await ctx.db.modelRoute.findMany({
       where: { workspaceId: ctx.workspace.id },
       select: {
         id: true,
         alias: true,
         description: true,
+        policy: true,
         createdAt: true,
         updatedAt: true,
         deployments: {
@@ -93,8 +97,12 @@ export const routeRouter = createTRPCRouter({
         },
       },
       orderBy: [{ alias: "asc" }],
-    }),
-  ),
+    });
+    return routes.map((route) => ({ ...route, policy: storedPolicy(route.policy) }));
+  }),
+
+  ...routePolicyProcedures,
+  ...routeHealthProcedures,
 
   create: workspaceProcedure("admin")
     .input(CreateRouteSchema)
@@ -161,6 +169,11 @@ export const routeRouter = createTRPCRouter({
             },
             select: { id: true, alias: true, description: true },
           });
+          // other routes' dedicated fallbacks follow the rename
+          const fallbacksRenamedIn =
+            after.alias !== before.alias
+              ? await rewriteFallbackReferences(tx, workspaceId, before.alias, after.alias)
+              : [];
           await recordAudit(tx, {
             workspaceId,
             actorUserId: ctx.userId,
@@ -168,7 +181,11 @@ export const routeRouter = createTRPCRouter({
             targetType: "model_route",
             targetId: after.id,
             before,
-            after: { alias: after.alias, description: after.description },
+            after: {
+              alias: after.alias,
+              description: after.description,
+              ...(fallbacksRenamedIn.length > 0 ? { fallbacksRenamedIn } : {}),
+            },
           });
           return after;
         })
@@ -188,8 +205,14 @@ export const routeRouter = createTRPCRouter({
             select: { alias: true, description: true, deployments: { select: deploymentSelect } },
           });
           if (!before) throw notFound("Route");
-          // deployments cascade with the route
+          // deployments cascade with the route; other routes stop falling back to it
           await tx.modelRoute.delete({ where: { id: input.routeId, workspaceId } });
+          const fallbacksRemovedFrom = await rewriteFallbackReferences(
+            tx,
+            workspaceId,
+            before.alias,
+            null,
+          );
           await recordAudit(tx, {
             workspaceId,
             actorUserId: ctx.userId,
@@ -201,6 +224,7 @@ export const routeRouter = createTRPCRouter({
               description: before.description,
               deployments: before.deployments.map(deploymentView),
             },
+            ...(fallbacksRemovedFrom.length > 0 ? { after: { fallbacksRemovedFrom } } : {}),
           });
         })
         .catch((error: unknown) => mapPrismaError(error, conflictMessages));

@@ -10,7 +10,7 @@ import { getServerCaller } from "~/server/caller";
  * The frame of every workspace page: checks membership once (a workspace the user is not in
  * is a 404, exactly like one that does not exist) and renders the section navigation.
  * Pages live beside this file: page.tsx (overview), requests/, keys/, prompts/, routes/,
- * credentials/, members/, settings/, audit/.
+ * guardrails/, credentials/, members/, settings/, audit/.
  */
 export default async function WorkspaceLayout({
   children,

@@ -28,6 +28,7 @@ import {
   TokensChart,
   groupColor,
 } from "./overview-charts";
+import { GuardrailFindingsCard } from "./guardrails/findings-chart";
 
 const PRESET_LABELS: Record<(typeof RANGE_PRESETS)[number], string> = {
   "24h": "24 h",
@@ -338,6 +339,7 @@ function OverviewData({ workspaceId, input }: { workspaceId: string; input: Over
           <RequestsChart points={data.series} bucket={data.bucket} timeZone={data.timeZone} />
           <TokensChart points={data.series} bucket={data.bucket} timeZone={data.timeZone} />
           <LatencyChart points={data.series} bucket={data.bucket} timeZone={data.timeZone} />
+          <GuardrailFindingsCard workspaceId={workspaceId} range={input.range} />
           <TopList
             title="Spend by group"
             rows={data.groups.map((g) => ({ ...g, color: groupColor(data.groups, g.id) }))}

@@ -350,6 +350,13 @@ function KeyRow({
         </div>
         <div className="flex flex-col items-end gap-2">
           <SpendBar item={item} />
+          <Link
+            href={`/w/${workspaceId}/keys/${item.id}/guardrails`}
+            className="text-xs font-medium text-indigo-700 underline"
+            aria-label={`Guardrails of ${item.name}`}
+          >
+            Guardrails
+          </Link>
           {canManage && item.status === "active" ? (
             <div className="flex flex-wrap justify-end gap-2">
               <button

@@ -17,6 +17,8 @@ import { Modal } from "~/components/modal";
 import { count, dateTime, money, ms, tokenSummary } from "~/lib/usage-format";
 import { RequestLogFiltersSchema, type RequestLogFiltersInput } from "~/lib/usage-schemas";
 import { useTRPC } from "~/trpc/react";
+import { RequestAttempts } from "./request-attempts";
+import { RequestGuardrailFindings } from "./guardrail-findings";
 
 const EMPTY_FORM = {
   keyId: "",
@@ -406,24 +408,9 @@ function RequestDetail({
 
             <LatencyBar total={data.latencyMs} ttfb={data.ttfbMs} />
 
-            <section aria-labelledby="attempts-heading" className="space-y-2">
-              <h3 id="attempts-heading" className="font-semibold text-slate-900">
-                Upstream attempts
-              </h3>
-              {data.attempts.length === 0 ? (
-                <p className="text-slate-600">One attempt, answered by the first deployment.</p>
-              ) : (
-                <ol className="space-y-1.5" data-testid="attempts">
-                  {data.attempts.map((a, i) => (
-                    <li key={i} className="rounded-md border border-slate-200 p-2">
-                      <span className="font-medium">#{i + 1}</span> {a.provider} · {a.upstreamModel}{" "}
-                      · {a.status ?? "no response"}
-                      {a.errorType ? ` (${a.errorType})` : ""} · {ms(Math.round(a.latencyMs))}
-                    </li>
-                  ))}
-                </ol>
-              )}
-            </section>
+            <RequestAttempts attempts={data.attempts} />
+
+            <RequestGuardrailFindings workspaceId={workspaceId} findings={data.guardrailFindings} />
 
             <section aria-labelledby="payload-heading" className="space-y-2">
               <h3 id="payload-heading" className="font-semibold text-slate-900">

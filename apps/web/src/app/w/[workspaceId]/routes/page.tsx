@@ -19,7 +19,8 @@ export default async function RoutesPage({ params }: { params: Promise<{ workspa
         <SectionHeader title="Model routes">
           The model names your applications send (like <code>gpt-4o</code> or <code>fast</code>),
           each served by one or more deployments: a credential and the provider&apos;s model. Lower
-          priority numbers are tried first; weights split traffic within a priority.
+          priority numbers are tried first and higher ones are fallbacks; weights split traffic
+          within a priority. Transient failures are retried; Routing sets how.
         </SectionHeader>
         <Suspense fallback={<ListSkeleton label="Loading routes" />}>
           <RoutesView workspaceId={workspaceId} canManage={roleAtLeast(workspace.role, "admin")} />

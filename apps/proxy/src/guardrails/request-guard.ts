@@ -1,0 +1,129 @@
+import type { Detector, Endpoint } from "@gatehouse/shared";
+import {
+  DETECTOR_LABELS,
+  FindingTally,
+  Masker,
+  redactPlaceholder,
+  type GuardrailScanner,
+  type Hit,
+  type TextKind,
+} from "@gatehouse/shared/guardrails";
+import { visitRequestTexts } from "./request-texts";
+
+const MAX_BLOCK_PLACES = 3;
+
+/**
+ * One request's guardrails: scans its texts, masks and redacts in place, counts findings,
+ * remembers what blocks, and keeps — for this request only, in memory — the placeholders'
+ * originals (to restore the answer) and the values found but let through (`log`, or `block`
+ * before the refusal), so nothing stored afterwards holds any of them (`forStorage`).
+ */
+export class RequestGuard {
+  readonly masker: Masker;
+  readonly tally = new FindingTally();
+  /** blocking detectors and where they were found (field paths, never values) */
+  readonly blocked = new Map<Detector, Set<string>>();
+  /** values found but not replaced in what goes on (log, block), with their labels */
+  private readonly unreplaced = new Map<string, string>();
+
+  constructor(
+    readonly scanner: GuardrailScanner,
+    rawBody: Buffer | null,
+  ) {
+    // a placeholder that already occurs in the request is never issued (restore stays exact)
+    this.masker = new Masker((p) => rawBody !== null && rawBody.includes(p));
+  }
+
+  /** Scans and rewrites the body's texts in place; true when some text changed. */
+  scanBody(endpoint: Endpoint, body: Record<string, unknown>): boolean {
+    let changed = false;
+    visitRequestTexts(endpoint, body, (text, kind, where) => {
+      const out = this.scanText(text, kind, where);
+      if (out !== text) changed = true;
+      return out;
+    });
+    return changed;
+  }
+
+  scanText(text: string, kind: TextKind, where: string): string {
+    const hits = this.scanner.scan(text, kind);
+    if (hits.length === 0) return text;
+    this.tally.add(hits, "request");
+    for (const hit of hits) {
+      if (hit.action === "block") {
+        let places = this.blocked.get(hit.detector);
+        if (places === undefined) this.blocked.set(hit.detector, (places = new Set()));
+        places.add(where);
+      }
+      if (hit.action === "log" || hit.action === "block") this.keepOut(text, hit);
+    }
+    return this.masker.apply(text, hits);
+  }
+
+  /** A value the answer scan found and let through (log): kept out of storage too. */
+  keepOut(text: string, hit: Hit): void {
+    this.unreplaced.set(text.slice(hit.start, hit.end), hit.label);
+  }
+
+  get masked(): boolean {
+    return this.masker.masked;
+  }
+
+  /** The refusal's message: the detectors and where, never a value. */
+  blockMessage(): string {
+    const parts = [...this.blocked].map(([detector, places]) => {
+      const list = [...places].slice(0, MAX_BLOCK_PLACES).join(", ");
+      const more = places.size > MAX_BLOCK_PLACES ? ` and ${places.size - MAX_BLOCK_PLACES} more` : "";
+      return `${detector} (in ${list}${more})`;
+    });
+    return `Blocked by this workspace's guardrails before reaching the provider: the request contains ${parts.join("; ")}. Remove the value, or ask a workspace admin to change the guardrail policy.`;
+  }
+
+  /**
+   * A text about to be stored (payload log): the placeholders put back in place of restored
+   * originals, and every value found but let through redacted; a value cut by the payload
+   * log's length limit is cut before it starts.
+   */
+  forStorage(text: string): string {
+    let out = this.masker.remask(text);
+    if (this.unreplaced.size === 0 && !this.masker.masked) return out;
+    const entries = [...this.unreplaced].sort((a, b) => b[0].length - a[0].length);
+    for (const [value, label] of entries) {
+      const placeholder = redactPlaceholder(label);
+      out = out.split(value).join(placeholder);
+      const escaped = JSON.stringify(value).slice(1, -1);
+      if (escaped !== value) out = out.split(escaped).join(placeholder);
+    }
+    return cutPartialValue(out, [...this.unreplaced.keys(), ...this.masker.originals.values()]);
+  }
+}
+
+/** Drops a tail that is the start (4+ characters) of one of the values. */
+function cutPartialValue(text: string, values: readonly string[]): string {
+  let cut = text.length;
+  for (const value of values) {
+    for (let n = Math.min(value.length - 1, text.length); n >= 4; n--) {
+      if (text.endsWith(value.slice(0, n))) {
+        cut = Math.min(cut, text.length - n);
+        break;
+      }
+    }
+  }
+  return cut === text.length ? text : text.slice(0, cut);
+}
+
+/**
+ * A request that never reached the guard stage (it failed before) but is stored anyway: every
+ * value the workspace's detectors find is redacted.
+ */
+export function scrubUnguarded(scanner: GuardrailScanner, text: string): string {
+  const hits = scanner.scan(text);
+  if (hits.length === 0) return text;
+  let out = "";
+  let at = 0;
+  for (const hit of hits) {
+    out += text.slice(at, hit.start) + redactPlaceholder(hit.label ?? DETECTOR_LABELS[hit.detector]);
+    at = hit.end;
+  }
+  return out + text.slice(at);
+}

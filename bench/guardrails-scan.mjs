@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// What scanning a prompt costs (issue 15 budget: a 32 KB prompt in ≤ 1 ms median, every
+// detector on): @gatehouse/shared/guardrails' GuardrailScanner.scan over a 32 KB prompt of
+// ordinary text (prose, code, numbers, dates, versions, ids: the look-alikes) with values
+// planted in it, then the masking pass. Rounds are interleaved with a warm-up; medians.
+//
+//   node --import tsx bench/guardrails-scan.mjs [--kb=32] [--iterations=2000] [--planted=24]
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { GuardrailPolicySchema } from "../packages/shared/src/guardrail-policy.ts";
+import { GuardrailScanner, LOOK_ALIKES, Masker } from "../packages/shared/src/guardrails/index.ts";
+
+const { values: args } = parseArgs({
+  options: { kb: { type: "string" }, iterations: { type: "string" }, planted: { type: "string" } },
+});
+const KB = Number(args.kb ?? 32);
+const ITERATIONS = Number(args.iterations ?? 2000);
+const PLANTED = Number(args.planted ?? 24);
+
+const PLANTS = [
+  "jane.doe@example.com",
+  "+44 20 7946 0958",
+  "(415) 555-2671",
+  "4111 1111 1111 1111",
+  "DE89 3704 0044 0532 0130 00",
+  "123-45-6789",
+  "192.168.10.24",
+  "AKIAIOSFODNN7EXAMPLE",
+  "ghp_" + "x1Y2z3".repeat(6),
+  "postgres://app:hunter2@db.internal:5432/app",
+  "sk-proj-" + "Ab3_dE".repeat(8),
+];
+const PROSE = [
+  "The quarterly review covered revenue, churn and the roadmap for the next two releases.",
+  "Please summarise the attached notes and list the open questions for the team.",
+  "for (let i = 0; i < items.length; i++) { total += items[i].price * items[i].qty; }",
+  ...LOOK_ALIKES.filter((l) => l.imitates !== "injection").map((l) => l.text),
+];
+
+export function buildPrompt(kb = KB, planted = PLANTED) {
+  const parts = [];
+  let size = 0;
+  let i = 0;
+  const every = Math.max(1, Math.floor((kb * 1024) / 90 / Math.max(1, planted)));
+  while (size < kb * 1024) {
+    const line = PROSE[i % PROSE.length];
+    parts.push(line);
+    size += line.length + 1;
+    if (planted > 0 && i % every === every - 1) {
+      const value = PLANTS[(i / every) % PLANTS.length | 0];
+      const sentence = `Contact: ${value} (from the ticket).`;
+      parts.push(sentence);
+      size += sentence.length + 1;
+    }
+    i++;
+  }
+  return parts.join("\n").slice(0, kb * 1024);
+}
+
+const policy = GuardrailPolicySchema.parse({
+  enabled: true,
+  // every detector on: mask the lot (block would stop at the first secret in a real request)
+  actions: { ip: "mask", prompt_injection: "log" },
+  customPatterns: [{ name: "TICKET", pattern: "TCK-\\d{6}", action: "mask" }],
+  denyList: ["Project Nightingale", "acme-internal"],
+});
+const scanner = new GuardrailScanner(policy);
+const prompt = buildPrompt();
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function measure(fn) {
+  for (let i = 0; i < 200; i++) fn(); // warm-up (JIT)
+  const times = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  return { median: median(times), p99: [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.99)] };
+}
+
+const hits = scanner.scan(prompt);
+const scan = measure(() => scanner.scan(prompt));
+const scanMask = measure(() => new Masker().apply(prompt, scanner.scan(prompt)));
+const clean = buildPrompt(KB, 0);
+const scanClean = measure(() => scanner.scan(clean));
+
+const fmt = (ms) => `${(ms * 1000).toFixed(0)} µs`;
+console.log(`prompt: ${(prompt.length / 1024).toFixed(1)} KB, ${hits.length} findings (${PLANTED} planted)`);
+console.log(`scan (all detectors):        median ${fmt(scan.median)}  p99 ${fmt(scan.p99)}  (budget ≤ 1 ms median)`);
+console.log(`scan + mask:                 median ${fmt(scanMask.median)}  p99 ${fmt(scanMask.p99)}`);
+console.log(`scan, nothing planted:       median ${fmt(scanClean.median)}  p99 ${fmt(scanClean.p99)}`);

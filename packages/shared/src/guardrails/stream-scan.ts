@@ -1,0 +1,100 @@
+import type { Detector } from "../guardrail-policy";
+import { SECRET_MARKERS } from "./detectors/secrets";
+import { redactPlaceholder } from "./labels";
+import type { GuardrailScanner } from "./scanner";
+import type { Hit } from "./types";
+
+/**
+ * Scanning an answer while it streams. A secret can arrive split across events, so the end of
+ * the text seen so far is held back while it could still grow into one, and released once it
+ * cannot:
+ *  - the last token (after the last space, quote, bracket, …) when it contains, or ends with
+ *    the start of, a secret's prefix (`sk-`, `AKIA`, `eyJ`, `://`, …): typically one word;
+ *  - from an unterminated `-----BEGIN … PRIVATE KEY-----` up to its END line (at most 16 KB);
+ *  - with custom patterns or a deny-list in the answer policy, the last token always (they can
+ *    match text of any shape; a match across whitespace is found only within one event).
+ * Found secrets are replaced by `[REDACTED_<LABEL>]` (mask and redact alike: restoring an
+ * answer's own secret would defeat the point), `block` stops the stream (`blocked`), `log`
+ * only reports.
+ */
+
+const MAX_PEM_HOLD = 16 * 1024;
+/** characters that end a token: whitespace, quotes, brackets, commas, semicolons */
+const TOKEN_BREAK = /[\s"'`<>(){}[\],;]/;
+const MARKER_PREFIXES: ReadonlySet<string> = (() => {
+  const set = new Set<string>();
+  for (const m of SECRET_MARKERS) for (let i = 1; i < m.length; i++) set.add(m.slice(0, i));
+  return set;
+})();
+const MAX_MARKER = Math.max(...SECRET_MARKERS.map((m) => m.length));
+
+export class StreamScanner {
+  private held = "";
+  /** the detector whose `block` action stopped the answer */
+  blocked: Detector | null = null;
+
+  constructor(
+    private readonly scanner: GuardrailScanner,
+    /** every hit, with the text its offsets refer to */
+    private readonly onHits: (hits: readonly Hit[], text: string) => void,
+  ) {}
+
+  push(fragment: string): string {
+    if (this.blocked !== null) return "";
+    const text = this.held + fragment;
+    const hold = this.holdFrom(text);
+    this.held = text.slice(hold);
+    return this.release(text.slice(0, hold));
+  }
+
+  flush(): string {
+    const text = this.held;
+    this.held = "";
+    return this.blocked !== null ? "" : this.release(text);
+  }
+
+  /** Nothing is held back right now. */
+  get idle(): boolean {
+    return this.held === "";
+  }
+
+  /** Scanned text out; at a `block` hit, only what comes before it, and nothing ever after. */
+  private release(text: string): string {
+    if (text === "") return text;
+    const hits = this.scanner.scanAnswer(text);
+    if (hits.length === 0) return text;
+    this.onHits(hits, text);
+    let out = "";
+    let at = 0;
+    for (const hit of hits) {
+      if (hit.action === "block") {
+        this.blocked = hit.detector;
+        this.held = "";
+        return out + text.slice(at, hit.start);
+      }
+      if (hit.action !== "mask" && hit.action !== "redact") continue;
+      out += text.slice(at, hit.start) + redactPlaceholder(hit.label);
+      at = hit.end;
+    }
+    return out + text.slice(at);
+  }
+
+  /** Where the part that may still grow into a finding starts (text.length: nothing held). */
+  private holdFrom(text: string): number {
+    const pem = text.lastIndexOf("-----BEGIN");
+    if (pem !== -1 && text.length - pem < MAX_PEM_HOLD && text.indexOf("-----END", pem) === -1)
+      return pem;
+    let start = text.length;
+    while (start > 0 && !TOKEN_BREAK.test(text[start - 1]!)) start--;
+    if (start === text.length) return start;
+    const token = text.slice(start);
+    if (this.scanner.answerHasFreeformPatterns) return start;
+    for (const marker of SECRET_MARKERS) if (token.includes(marker)) return start;
+    for (let n = Math.min(MAX_MARKER - 1, token.length); n >= 1; n--) {
+      if (MARKER_PREFIXES.has(token.slice(token.length - n))) return start;
+    }
+    // a PEM header split inside its dashes
+    if (token.endsWith("-")) return start;
+    return text.length;
+  }
+}

@@ -15,7 +15,9 @@ const nodeGlobals = Object.fromEntries(
 // The proxy's leaf modules take explicit inputs and return results; only pipeline/ knows the
 // request (RequestContext), so a leaf never imports pipeline/ — not even a type. The globs start
 // with **/ so scripts/checks.test.ts can prove the rule on a fixture tree of the same shape.
-const PROXY_LEAVES = ["limits", "usage", "translate", "tokens", "upstream", "config", "prompts"];
+const PROXY_LEAVES = [
+  "limits", "usage", "translate", "tokens", "upstream", "config", "prompts", "routing",
+];
 const proxyLayers = {
   files: ["**/apps/proxy/src/**/*.ts"],
   plugins: { "import-x": importX },
@@ -37,7 +39,7 @@ const proxyLayers = {
             target: PROXY_LEAVES.map((leaf) => `**/apps/proxy/src/${leaf}/**`),
             from: "**/apps/proxy/src/pipeline/**",
             message:
-              "A leaf module (limits, usage, translate, tokens, upstream, config, prompts) must not import pipeline/: take the values it needs as arguments (issue 13).",
+              "A leaf module (limits, usage, translate, tokens, upstream, config, prompts, routing) must not import pipeline/: take the values it needs as arguments (issue 13).",
           },
         ],
       },

@@ -128,6 +128,94 @@ function publishLimitsKey(seed) {
   return secret;
 }
 
+/**
+ * A second workspace and key for the `gatehouse-guardrails` target: the seeded workspace's
+ * snapshot under another id (credential envelopes are bound to the credential id, so they
+ * decrypt as before) with every guardrail detector on — mask for PII, IPs and secrets (block
+ * would refuse the request), the injection heuristic logging, a custom pattern and a deny-list,
+ * answers scanned — and a key in it. Returns its secret.
+ */
+function publishGuardrailsKey(seed) {
+  const sha = (s) => createHash("sha256").update(s, "utf8").digest("hex");
+  const get = (key) => JSON.parse(run("redis-cli", ["-u", REDIS_URL, "--raw", "get", key]));
+  const set = (key, value) => run("redis-cli", ["-u", REDIS_URL, "set", key, value]);
+  const baseKey = get(`gh:key:${sha(seed.key)}`);
+  const base = get(`gh:{ws:${baseKey.workspaceId}}:config`);
+  const workspaceId = `${base.workspaceId}_guardrails`;
+  const secrets = [
+    "aws_key",
+    "openai_key",
+    "anthropic_key",
+    "google_key",
+    "github_token",
+    "gitlab_token",
+    "slack_token",
+    "stripe_key",
+    "jwt",
+    "private_key",
+    "database_url",
+  ];
+  const guardrails = {
+    enabled: true,
+    actions: {
+      ...Object.fromEntries(secrets.map((d) => [d, "mask"])),
+      email: "mask",
+      phone: "mask",
+      card: "mask",
+      iban: "mask",
+      ssn: "mask",
+      ip: "mask",
+      prompt_injection: "log",
+      custom: "mask",
+      deny_list: "mask",
+    },
+    customPatterns: [{ name: "TICKET", pattern: "TCK-\\d{6}", action: "mask" }],
+    denyList: ["Project Nightingale", "acme-internal"],
+    scanResponses: true,
+  };
+  set(
+    `gh:{ws:${workspaceId}}:config`,
+    JSON.stringify({
+      ...base,
+      workspaceId,
+      slug: `${base.slug}-guardrails`,
+      version: Date.now(),
+      guardrails,
+    }),
+  );
+  set(`gh:{ws:${workspaceId}}:budget-spend-restored`, String(Date.now()));
+  let secret = "gh_";
+  for (let i = 0; i < 43; i++) secret += BASE62[randomInt(62)];
+  set(
+    `gh:key:${sha(secret)}`,
+    JSON.stringify({
+      ...baseKey,
+      workspaceId,
+      version: Date.now(),
+      keyId: `${baseKey.keyId}_guardrails`,
+      name: "bench guardrails",
+    }),
+  );
+  run("redis-cli", ["-u", REDIS_URL, "sadd", `gh:{ws:${workspaceId}}:key-hashes`, sha(secret)]);
+  return secret;
+}
+
+/** A typical ~2 KB prompt (a support thread) with an e-mail address and a phone number in it. */
+function twoKbPrompt() {
+  const lines = [
+    "Hi, this is jane.doe@example.com writing about ticket TCK-204811 and my invoice.",
+    "You can also call me on +44 20 7946 0958 in the afternoon, UK time.",
+    "Last month we upgraded from the Team plan to Business on the 14th, version 4.2.1 of the app.",
+    "The invoice (order 4000123456789010) shows both plans for the full month, which looks wrong.",
+    "Our finance team asked whether the prorated credit was applied; the dashboard says 0.00.",
+    "Could you summarise what we were charged, explain the proration rules, and suggest next steps?",
+    "For context, request id 3f2b8c1e-9d4a-4b7e-a1c2-5e6f7a8b9c0d failed at 2024-01-15T10:30:00Z.",
+  ];
+  let text = "";
+  for (let i = 0; text.length < 2048; i++) text += lines[i % lines.length] + "\n";
+  return text.slice(0, 2048);
+}
+
 async function main() {
   ensurePrereqs();
   const encryptionKeys = stack.newEncryptionKeys();
@@ -139,6 +227,7 @@ async function main() {
     fakeUrl,
   });
   const limitsKey = publishLimitsKey(seed);
+  const guardrailsKey = publishGuardrailsKey(seed);
   const [gatehouse, baseline] = await stack.startProxies({
     builds: stack.proxyBuilds(args),
     redisUrl: REDIS_URL,
@@ -182,6 +271,12 @@ async function main() {
     json: JSON.stringify(chat),
     stream: JSON.stringify({ ...chat, stream: true }),
   };
+  // the guardrails comparison: a typical 2 KB prompt, through guardrails off and all on
+  const chat2k = { ...chat, messages: [{ role: "user", content: twoKbPrompt() }] };
+  const bodies2k = {
+    json: JSON.stringify(chat2k),
+    stream: JSON.stringify({ ...chat2k, stream: true }),
+  };
   const targets = {
     direct: {
       url: `${fakeUrl}/v1/chat/completions`,
@@ -201,6 +296,16 @@ async function main() {
       headers: `Authorization: Bearer ${limitsKey}\n`,
       server: gatehouse.child,
     },
+  };
+  // the same proxy, a 2 KB prompt, guardrails off (`gatehouse-2k`, the seeded workspace) and
+  // every detector on (`gatehouse-guardrails`): scanning, masking, restoring and answer scanning
+  targets["direct-2k"] = { ...targets.direct, bodies: bodies2k };
+  targets["gatehouse-2k"] = { ...targets.gatehouse, bodies: bodies2k };
+  targets["gatehouse-guardrails"] = {
+    url: `${gatehouse.url}/v1/chat/completions`,
+    headers: `Authorization: Bearer ${guardrailsKey}\n`,
+    server: gatehouse.child,
+    bodies: bodies2k,
   };
   if (baseline) {
     targets["gatehouse-before"] = {
@@ -228,17 +333,26 @@ async function main() {
           .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()])
           .concat([["content-type", "application/json"]]),
       ),
-      body: modes.json,
+      body: t.bodies?.json ?? modes.json,
     });
     if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${await res.text()}`);
+    if (name === "gatehouse-guardrails") {
+      // the guardrails really run: the fake got the placeholder, the client its address back
+      const answer = await res.text();
+      const seen = await (await fetch(`${fakeUrl}/_fake/requests`)).json();
+      const sent = JSON.stringify(seen[seen.length - 1]?.body);
+      if (!sent.includes("[EMAIL_1]") || sent.includes("jane.doe@") || !answer.includes("jane.doe@"))
+        throw new Error("gatehouse-guardrails: the prompt was not masked or the answer not restored");
+    }
   }
 
   const results = {};
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const [mode, body] of Object.entries(modes)) {
+    for (const [mode, modeBody] of Object.entries(modes)) {
       for (const [name, t] of Object.entries(targets)) {
         if (ONLY && !ONLY.includes(name)) continue;
-        pin(fake.pid, name === "direct" ? 1 : 0);
+        const body = t.bodies?.[mode] ?? modeBody;
+        pin(fake.pid, name.startsWith("direct") ? 1 : 0);
         await quiesce(Object.values(targets).map((x) => x.server.pid));
         // warm-up
         await wrk(t.url, body, t.headers, CONNECTIONS, 2);
@@ -299,7 +413,10 @@ async function main() {
       );
     }
     const d = summary[mode].direct;
-    for (const name of Object.keys(summary[mode]).filter((n) => n !== "direct" && d)) {
+    // (the 2 KB targets are compared with direct-2k below)
+    for (const name of Object.keys(summary[mode]).filter(
+      (n) => n !== "direct" && d && !targets[n]?.bodies,
+    )) {
       const g = summary[mode][name];
       lines.push(
         `${mode.padEnd(6)} ${name.padEnd(9)} vs direct: added 1-conn p50 ${((g.singleP50 - d.singleP50) / 1000).toFixed(3)} ms` +
@@ -320,6 +437,24 @@ async function main() {
           ? `, added ttfb p50 ${((limited.ttfbP50 - plain.ttfbP50) / 1000).toFixed(3)} ms`
           : "") +
         `, cpu/req +${(limited.cpuPerReqUs - plain.cpuPerReqUs).toFixed(1)} µs, rps ratio ${(limited.rps / plain.rps).toFixed(2)}`,
+    );
+  }
+  // guardrails (issue 15): the proxy's added latency over the upstream with every detector on
+  // vs off, for the same 2 KB prompt (budget ≤ 2×), and the stream's first byte
+  for (const [mode, byTarget] of Object.entries(summary)) {
+    const off = byTarget["gatehouse-2k"];
+    const on = byTarget["gatehouse-guardrails"];
+    const direct = byTarget["direct-2k"];
+    if (!off || !on || !direct) continue;
+    const addedOff = off.singleP50 - direct.singleP50;
+    const addedOn = on.singleP50 - direct.singleP50;
+    lines.push(
+      `${mode.padEnd(6)} guardrails on vs off (2 KB prompt): added 1-conn p50 ${(addedOn / 1000).toFixed(3)} vs ${(addedOff / 1000).toFixed(3)} ms` +
+        ` (×${(addedOn / addedOff).toFixed(2)}, budget ≤ 2×)` +
+        (on.ttfbP50 !== undefined
+          ? `, ttfb p50 ${(on.ttfbP50 / 1000).toFixed(3)} vs ${(off.ttfbP50 / 1000).toFixed(3)} ms (p99 ${(on.ttfbP99 / 1000).toFixed(3)} vs ${(off.ttfbP99 / 1000).toFixed(3)})`
+          : "") +
+        `, cpu/req ${on.cpuPerReqUs.toFixed(1)} vs ${off.cpuPerReqUs.toFixed(1)} µs, rps ratio ${(on.rps / off.rps).toFixed(2)}`,
     );
   }
   for (const [mode, byTarget] of Object.entries(summary)) {

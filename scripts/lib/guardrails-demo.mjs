@@ -125,7 +125,9 @@ export async function runGuardrailsDemo({ proxyUrl, key, providerUrl }) {
     secret = { status: 200, message: null };
   } catch (caught) {
     const error = /** @type {{ status?: number, message?: string }} */ (caught ?? {});
-    secret = { status: error.status ?? 0, message: String(error.message ?? "").slice(0, 200) };
+    // the SDK puts the status in front of the gateway's message
+    const message = String(error.message ?? "").replace(/^\d{3} /, "");
+    secret = { status: error.status ?? 0, message: message.slice(0, 400) };
   }
   const ok = cases.every((c) => c.masked && c.restored) && secret.status >= 400;
   return { cases, secret, ok };

@@ -7,6 +7,7 @@ import { ProxyMetrics } from "./metrics";
 import type { ProxySettings } from "./pipeline/context";
 import { createProxy, DEFAULT_SETTINGS, type Proxy } from "./server";
 import { LimitEnforcer } from "./limits/enforcer";
+import { DeploymentHealth, SharedHealth } from "./routing";
 import { preloadTokenizer } from "./tokens/estimate";
 import { UsageEmitter } from "./usage/emitter";
 
@@ -19,13 +20,21 @@ export interface AppOptions {
   settings: Partial<ProxySettings>;
   log: Logger;
   /** per-connection Redis URLs (tests point one connection elsewhere to simulate an outage) */
-  redisUrls?: { config?: string; subscriber?: string; usage?: string; limits?: string };
+  redisUrls?: {
+    config?: string;
+    subscriber?: string;
+    usage?: string;
+    limits?: string;
+    health?: string;
+  };
   /** enqueue budget alert jobs (default true) */
   budgetAlerts?: boolean;
   /** how long to wait for Redis at start */
   connectTimeoutMs?: number;
   /** how often the config generation marker is read (default 1 s; tests go faster) */
   configMarkerPollMs?: number;
+  /** how often deployment cooldowns are read from Redis (default 1 s; they also come by pub/sub) */
+  healthPollMs?: number;
 }
 
 export interface App {
@@ -34,11 +43,13 @@ export interface App {
   readonly usage: UsageEmitter;
   readonly metrics: ProxyMetrics;
   readonly limits: LimitEnforcer;
+  readonly health: DeploymentHealth;
   readonly connections: {
     readonly config: Redis;
     readonly subscriber: Redis;
     readonly usage: Redis;
     readonly limits: Redis;
+    readonly health: Redis;
   };
   /** Graceful: stop accepting, drain in-flight requests (up to the deadline), flush usage, close Redis. */
   close(deadlineMs?: number): Promise<void>;
@@ -102,8 +113,18 @@ export async function startApp(options: AppOptions): Promise<App> {
       enableAutoPipelining: false,
     }),
   );
+  // deployment health writes and polls fail fast too: an outage leaves health per process
+  const healthConnection = new Redis(
+    urls.health ?? options.redisUrl,
+    redisOptions("gatehouse-proxy-health", {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 1_000,
+    }),
+  );
+  const connections = [config, subscriber, usageConnection, limitsConnection, healthConnection];
   let lastRedisError = 0;
-  for (const conn of [config, subscriber, usageConnection, limitsConnection]) {
+  for (const conn of connections) {
     conn.on("error", (error: Error) => {
       const now = Date.now();
       if (now - lastRedisError > 5_000) {
@@ -117,11 +138,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   }
   // the tokenizer's tables load while Redis connects, not on the first request
   const tokenizer = preloadTokenizer();
-  await connectAll(
-    [config, subscriber, usageConnection, limitsConnection],
-    options.connectTimeoutMs ?? 30_000,
-    log,
-  );
+  await connectAll(connections, options.connectTimeoutMs ?? 30_000, log);
   await tokenizer;
 
   const store = new ConfigStore({
@@ -150,15 +167,26 @@ export async function startApp(options: AppOptions): Promise<App> {
     defaultMaxTokens: settings.defaultMaxTokens,
     alerts: options.budgetAlerts ?? true,
   });
-  const proxy = createProxy({ config: store, usage, settings, metrics, log, limits });
+  const health = new DeploymentHealth();
+  const sharedHealth = new SharedHealth({
+    redis: healthConnection,
+    subscriber,
+    health,
+    log,
+    onCooldownStarted: () => metrics.cooldownsStarted++,
+    ...(options.healthPollMs !== undefined ? { pollMs: options.healthPollMs } : {}),
+  });
+  await sharedHealth.start();
+  const proxy = createProxy({ config: store, usage, settings, metrics, log, limits, health });
 
   let closing: Promise<void> | null = null;
   const shutdown = async (deadlineMs: number) => {
     await proxy.close(deadlineMs);
+    await sharedHealth.stop();
     await store.stop();
     await usage.close(5_000);
     await limits.close();
-    for (const conn of [config, subscriber, usageConnection, limitsConnection]) {
+    for (const conn of connections) {
       await conn.quit().catch(() => conn.disconnect());
     }
   };
@@ -168,7 +196,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     usage,
     metrics,
     limits,
-    connections: { config, subscriber, usage: usageConnection, limits: limitsConnection },
+    health,
+    connections: {
+      config,
+      subscriber,
+      usage: usageConnection,
+      limits: limitsConnection,
+      health: healthConnection,
+    },
     close(deadlineMs = 25_000) {
       closing ??= shutdown(deadlineMs);
       return closing;

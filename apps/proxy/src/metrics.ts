@@ -90,6 +90,10 @@ export class ProxyMetrics {
   configCacheHits = 0;
   configCacheMisses = 0;
   configRedisReads = 0;
+  /** routing (pipeline/attempts.ts, routing/) */
+  upstreamRetries = 0;
+  upstreamFallbacks = 0;
+  cooldownsStarted = 0;
   /** set by the usage emitter so /metrics can read the live buffer size */
   usageBuffered: () => number = () => 0;
 
@@ -177,6 +181,24 @@ export class ProxyMetrics {
       "gatehouse_proxy_config_redis_reads_total",
       "Snapshot reads from Redis (concurrent misses for one key share a read).",
       this.configRedisReads,
+    );
+    counter(
+      out,
+      "gatehouse_proxy_upstream_retries_total",
+      "Upstream attempts that retried the same deployment after a retryable failure.",
+      this.upstreamRetries,
+    );
+    counter(
+      out,
+      "gatehouse_proxy_upstream_fallbacks_total",
+      "Moves to another deployment after a failed attempt (route fallbacks, x-gatehouse-fallbacks, context-window and content-policy fallbacks).",
+      this.upstreamFallbacks,
+    );
+    counter(
+      out,
+      "gatehouse_proxy_deployment_cooldowns_total",
+      "Deployment cooldowns this proxy started (shared through Redis; per process during a Redis outage).",
+      this.cooldownsStarted,
     );
     return out.join("\n") + "\n";
   }

@@ -18,7 +18,8 @@ import { JSON_TYPE, sendError } from "./http/send";
 import { guardClients, serverOptions, type ClientGuard } from "./http/client-guard";
 import { DEFAULT_CLIENT_LIMITS } from "./http/client-limits";
 import { nextRequestId, safeClientRequestId } from "./request-id";
-import { createUpstreamAgent } from "./upstream/agent";
+import { createUpstreamAgent, UpstreamAgents } from "./upstream/agent";
+import { DeploymentHealth } from "./routing";
 import { buildUsageEvent } from "./pipeline/usage-event";
 import type { UsageSink } from "./usage/emitter";
 import type { LimitEnforcer } from "./limits/enforcer";
@@ -33,6 +34,8 @@ export interface ProxyOptions {
   log?: Logger;
   /** rate limits and budgets; none enforced without it */
   limits?: LimitEnforcer | null;
+  /** per-deployment health (app.ts shares it through Redis); a per-process one by default */
+  health?: DeploymentHealth;
 }
 
 export interface Proxy {
@@ -72,18 +75,20 @@ export function createProxy(options: ProxyOptions): Proxy {
   const log = options.log ?? createLogger("info");
   // decided once: with the access log off (or below the level) a request builds no log line
   const accessLog = settings.accessLog && log.isEnabled("info");
-  const ownAgent = options.agent === undefined;
-  const agent =
-    options.agent ??
-    createUpstreamAgent({
-      headersTimeoutMs: settings.upstreamTotalTimeoutMs,
-      bodyTimeoutMs: settings.upstreamIdleTimeoutMs,
-    });
+  const agentOptions = {
+    headersTimeoutMs: settings.upstreamTotalTimeoutMs,
+    bodyTimeoutMs: settings.upstreamIdleTimeoutMs,
+  };
+  const agents =
+    options.agent === undefined
+      ? new UpstreamAgents(createUpstreamAgent(agentOptions), agentOptions)
+      : new UpstreamAgents(options.agent, null);
   const services: ProxyServices = {
     settings,
     config: options.config,
     usage: options.usage,
-    agent,
+    agents,
+    health: options.health ?? new DeploymentHealth(),
     metrics,
     log,
     limits: options.limits ?? null,
@@ -102,23 +107,20 @@ export function createProxy(options: ProxyOptions): Proxy {
     if (ctx.ttfbMs !== null) metrics.ttfb.observe(ctx.ttfbMs / 1000);
     if (ctx.errorType !== null) metrics.countError(ctx.errorType);
     let costNanoUsd = 0;
+    let tokens = ctx.usage.inputTokens + ctx.usage.outputTokens;
     if (ctx.key !== null && ctx.spec.endpoint !== null) {
       try {
         const event = buildUsageEvent(ctx, latencyMs);
         costNanoUsd = event.costNanoUsd;
+        // failed attempts' billed tokens included
+        tokens = event.inputTokens + event.outputTokens;
         services.usage.push(event);
       } catch (error) {
         log.error("cannot build usage event", { requestId: ctx.id, error });
       }
     }
     // every request that reserved settles once: JSON, stream end, error, abort or timeout
-    if (ctx.limits !== null) {
-      const usage = ctx.usage;
-      services.limits!.settle(ctx.limits, {
-        tokens: usage.inputTokens + usage.outputTokens,
-        costNanoUsd,
-      });
-    }
+    if (ctx.limits !== null) services.limits!.settle(ctx.limits, { tokens, costNanoUsd });
     if (accessLog) {
       log.info("request", {
         requestId: ctx.requestId,
@@ -324,7 +326,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       cuttingAtDeadline = true;
       server.closeAllConnections();
       await closed;
-      if (ownAgent) await (agent as Dispatcher).close().catch(() => undefined);
+      await agents.close();
     },
   };
 }

@@ -35,6 +35,7 @@ import { estimateRequestTokens, preloadTokenizer } from "../src/tokens/estimate"
 import { ENCRYPTION_KEYS, REDIS_URL, sleep } from "./fixtures";
 
 const MINI = findModelPrice("gpt-4o-mini")!;
+const HAIKU = findModelPrice("claude-haiku-4-5")!;
 const TZ = "UTC";
 
 let db: TestDatabase;
@@ -157,8 +158,10 @@ describe("one spent figure: a budget set mid-period counts the whole period", ()
       .create({ model: "gpt-4o-mini", messages, max_tokens: 2_000 })
       .withResponse();
     const left = Number(amount - shown.spentNanoUsd);
-    const promptCost = estimateMaxCostNanoUsd(MINI, prompt, 0);
-    const cap = Math.floor(((left - promptCost) * 1000) / MINI.outputMicroUsdPerMTok);
+    // the seeded gpt-4o-mini route falls back to claude-haiku-4-5: the reservation covers the
+    // dearer of the two (issue 14), so the cap is what the fallback's price leaves room for
+    const promptCost = estimateMaxCostNanoUsd(HAIKU, prompt, 0);
+    const cap = Math.floor(((left - promptCost) * 1000) / HAIKU.outputMicroUsdPerMTok);
     expect(response.headers.get(BUDGET_CAP_HEADER)).toBe(String(cap));
 
     // after it, the dashboard (Redis ahead of the rollups) and the proxy still agree

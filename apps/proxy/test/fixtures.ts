@@ -65,6 +65,8 @@ export interface RouteSpec {
     weight?: number;
     priority?: number;
   }[];
+  /** the route's RoutePolicy input (defaults when absent) */
+  policy?: Record<string, unknown>;
 }
 
 export function workspaceSnapshot(
@@ -100,6 +102,7 @@ export function workspaceSnapshot(
         weight: d.weight ?? 1,
         priority: d.priority ?? 0,
       })),
+      ...(r.policy === undefined ? {} : { policy: r.policy }),
     })),
     prompts: [],
     priceOverrides: [],

@@ -3,10 +3,6 @@
  * `npm run build -w @gatehouse/proxy`) share one Redis and must enforce them together.
  * Redis db 12 belongs to this file (CONTRIBUTING.md), so it can run beside the other proxy tests.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   costNanoUsd,
   estimateMaxCostNanoUsd,
@@ -22,7 +18,6 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { estimateRequestTokens, preloadTokenizer } from "../src/tokens/estimate";
 import {
-  ENCRYPTION_KEYS,
   PROVIDER_KEY,
   publishNewKey,
   publishWorkspace,
@@ -32,58 +27,24 @@ import {
   withDb,
   workspaceSnapshot,
 } from "./fixtures";
+import {
+  assertBundle,
+  startProxy as startProxyProcess,
+  stopProxy,
+  type ProxyProcess,
+} from "./proxy-process";
 
 const REDIS_DB = 12;
 const REDIS_URL = withDb(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_DB);
-const BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 /** short, so the crashed-proxy test can watch its leases expire */
 const RESERVATION_TTL_MS = 10_000;
 const MODEL = "gpt-4o-mini";
 const PRICE = findModelPrice(MODEL)!;
 const MAX_TOKENS = 50;
 
-interface ProxyProcess {
-  child: ChildProcess;
-  url: string;
-}
-
 function startProxy(): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, [BUNDLE], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      GATEHOUSE_ENCRYPTION_KEYS: ENCRYPTION_KEYS,
-      GATEHOUSE_PROXY_HOST: "127.0.0.1",
-      GATEHOUSE_PROXY_PORT: "0",
-      GATEHOUSE_LOG_LEVEL: "info",
-      GATEHOUSE_RESERVATION_TTL_MS: String(RESERVATION_TTL_MS),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`proxy did not start:\n${out}`)), 20_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /"msg":"gatehouse proxy listening"[^\n]*"url":"([^"]+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`proxy exited (${code}):\n${out}`));
-    });
-  });
-}
-
-function stopProxy(p: ProxyProcess | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.child.once("exit", () => resolve());
-    p.child.kill("SIGTERM");
+  return startProxyProcess(REDIS_URL, {
+    GATEHOUSE_RESERVATION_TTL_MS: String(RESERVATION_TTL_MS),
   });
 }
 
@@ -123,9 +84,7 @@ describe("two proxy processes share limits and budgets through Redis", () => {
   let workspaceId: string;
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) {
-      throw new Error("apps/proxy/dist/main.js is missing: npm run build -w @gatehouse/proxy");
-    }
+    assertBundle();
     await preloadTokenizer();
     redis = new Redis(REDIS_URL);
     await redis.flushdb();

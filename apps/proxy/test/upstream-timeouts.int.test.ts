@@ -35,18 +35,24 @@ const user = (content: string) => [{ role: "user" as const, content }];
 
 describe("upstream time limits", () => {
   it("a stream whose headers never come: 504 after the time-to-first-byte limit", async () => {
-    const started = Date.now();
     const error = await openai.chat.completions
       .create({ model: ROUTES.openai, messages: user("[[fake:hang]] hi"), stream: true })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
-    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
-      code: "upstream_timeout",
-    });
-    // the streaming limit (undici checks it at ~1 s granularity), not the 3 s a JSON call may
-    // wait for its headers
-    expect(Date.now() - started).toBeLessThan(2_500);
+    const apiError = error as InstanceType<typeof OpenAI.APIError>;
+    expect(apiError.status).toBe(504);
+    expect(apiError.error).toMatchObject({ code: "upstream_timeout" });
+    // retried (the default route policy: 2 retries), so the SDK is told not to retry again
+    expect(apiError.headers?.get("x-should-retry")).toBe("false");
+    const event = await waitForEvent(world.usageQueue, apiError.headers!.get("x-request-id")!);
+    expect(event.attempts.map((a) => [a.kind, a.errorType])).toEqual([
+      ["first", "upstream_timeout"],
+      ["retry", "upstream_timeout"],
+      ["retry", "upstream_timeout"],
+    ]);
+    // each waited the streaming limit (undici checks it at ~1 s granularity), not the 3 s a
+    // JSON call may wait for its headers
+    for (const attempt of event.attempts) expect(attempt.latencyMs).toBeLessThan(2_500);
   });
 
   it("a stream that falls silent mid-answer ends with an error event after the idle limit (OpenAI SDK)", async () => {

@@ -48,6 +48,15 @@ export function textPieces(userText: string, count: number): string[] {
   return replyWords(userText, count).map((word, i) => (i === 0 ? word : " " + word));
 }
 
+/** The same text in pieces of `chars` characters (the fault `pieceChars`); unchanged without it. */
+export function rechunk(pieces: string[], chars: number | undefined): string[] {
+  if (chars === undefined) return pieces;
+  const text = pieces.join("");
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += chars) out.push(text.slice(i, i + chars));
+  return out;
+}
+
 const JSON_OPEN = ['{"', "reply", '":"'];
 const JSON_CLOSE = '"}';
 const MIN_JSON_PIECES = JSON_OPEN.length + 2;

@@ -1,4 +1,5 @@
 import type { Exchange, JsonReply, Reply, StreamReply } from "./exchange";
+import { contentPolicyError, contextWindowError } from "./provider-errors";
 
 const SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
 
@@ -10,7 +11,14 @@ const SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
 export function deliver(x: Exchange, reply: Reply): void {
   const fault = x.fault;
   if (fault?.hang) return;
-  if (fault?.status !== undefined) reply = x.dialect.faultError(x, fault.status, fault.retryAfter);
+  if (fault?.reset) {
+    x.res.destroy();
+    return;
+  }
+  if (fault?.contextWindow) reply = contextWindowError(x);
+  else if (fault?.contentPolicy) reply = contentPolicyError(x);
+  else if (fault?.status !== undefined)
+    reply = x.dialect.faultError(x, fault.status, fault.retryAfter);
   const latency = fault?.latencyMs ?? x.options.latencyMs;
   later(x, latency, () => (reply.kind === "json" ? sendJson(x, reply) : sendStream(x, reply)));
 }

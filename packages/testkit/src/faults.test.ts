@@ -148,6 +148,44 @@ describe("directives in the user's message", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
+  it("[[fake:context_window]] answers each provider's real context-window error", async () => {
+    const openaiError = await failure(chat("Hi [[fake:context_window]]"));
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((openaiError as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+      "context_length_exceeded",
+    );
+    expect((openaiError as Error).message).toMatch(/maximum context length is \d+ tokens/);
+    const anthropicError = await failure(message("Hi [[fake:context_window]]"));
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((anthropicError as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message: expect.stringMatching(/^prompt is too long: \d+ tokens > \d+ maximum$/),
+      },
+    });
+  });
+
+  it("[[fake:content_policy]] answers OpenAI's flagged-prompt error", async () => {
+    const error = await failure(chat("Hi [[fake:content_policy]]"));
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("invalid_prompt");
+    expect((error as Error).message).toMatch(/usage policy/);
+  });
+
+  it("[[fake:reset]] drops the connection before any response byte, streams included", async () => {
+    const json = await failure(chat("Hi [[fake:reset]]"));
+    expect(json).toBeInstanceOf(OpenAI.APIConnectionError);
+    const stream = await failure(
+      openai.chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "Hi [[fake:reset]]" }],
+        stream: true,
+      }),
+    );
+    expect(stream).toBeInstanceOf(OpenAI.APIConnectionError);
+  });
+
   it("an unknown directive is a 400 naming it, so a typo does not pass silently", async () => {
     const error = await failure(chat("[[fake:stauts=500]]"));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

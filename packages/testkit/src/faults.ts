@@ -8,6 +8,14 @@ export interface Fault {
   latencyMs?: number;
   /** read the request and never answer */
   hang?: boolean;
+  /** destroy the connection before any response byte (a reset before headers, JSON or stream) */
+  reset?: boolean;
+  /** answer 400 with the provider's real context-window error (OpenAI
+   * `context_length_exceeded`, Anthropic `invalid_request_error` "prompt is too long: …") */
+  contextWindow?: boolean;
+  /** answer 400 with OpenAI's content-policy error (`invalid_prompt`, "flagged as potentially
+   * violating our usage policy"); Anthropic has none (it answers stop_reason "refusal") */
+  contentPolicy?: boolean;
   /** stream this many token chunks, then destroy the socket without a terminating event */
   disconnectAfter?: number;
   /** stream this many token chunks, then an in-stream error event in the API's format */
@@ -24,6 +32,9 @@ export interface Fault {
   cacheWrite1hTokens?: number;
   /** output tokens reported as spent reasoning, on top of the answer's (OpenAI only) */
   reasoningTokens?: number;
+  /** stream the text answer in pieces of this many characters instead of words (to split a
+   * word, e.g. a guardrail placeholder, across events); one piece still counts one token */
+  pieceChars?: number;
 }
 
 export interface QueuedFault extends Fault {
@@ -47,6 +58,9 @@ const FIELDS: Record<keyof QueuedFault, { directive: string; check: Check; expec
   retryAfter: { directive: "retry_after", check: nonNegative, expected: "seconds >= 0" },
   latencyMs: { directive: "latency", check: nonNegative, expected: "milliseconds >= 0" },
   hang: { directive: "hang", check: boolean, expected: "a boolean" },
+  reset: { directive: "reset", check: boolean, expected: "a boolean" },
+  contextWindow: { directive: "context_window", check: boolean, expected: "a boolean" },
+  contentPolicy: { directive: "content_policy", check: boolean, expected: "a boolean" },
   disconnectAfter: {
     directive: "disconnect_after",
     check: integer(0),
@@ -63,6 +77,7 @@ const FIELDS: Record<keyof QueuedFault, { directive: string; check: Check; expec
     expected: "an integer >= 0",
   },
   reasoningTokens: { directive: "reasoning", check: integer(0), expected: "an integer >= 0" },
+  pieceChars: { directive: "piece_chars", check: integer(1), expected: "an integer >= 1" },
   count: { directive: "count", check: integer(1), expected: "an integer >= 1" },
 };
 

@@ -1,5 +1,6 @@
 import {
   findModelPrice,
+  type CooldownPolicy,
   type DeploymentSnapshot,
   type KeySnapshot,
   type PriceOverride,
@@ -42,6 +43,8 @@ export interface DeploymentPlan {
   readonly healthKey: string;
   /** its upstream model's price (workspace overrides first, else the route alias'); null = unpriced */
   readonly price: TokenPrice | null;
+  /** when it cools down (its route's policy: a deployment belongs to one route) */
+  readonly cooldown: CooldownPolicy;
   /** null when the credential is missing from the snapshot or could not be decrypted */
   readonly credential: ResolvedCredential | null;
   /** why `credential` is null; never contains secret material */
@@ -122,6 +125,7 @@ export function compileWorkspace(
           deployment,
           workspaceId,
           healthKey: healthKey(workspaceId, deployment.id),
+          cooldown: route.policy.cooldown,
           price:
             findModelPrice(deployment.upstreamModel, overrides) ??
             findModelPrice(route.alias, overrides),
@@ -138,7 +142,8 @@ export function compileWorkspace(
     const groups: DeploymentPlan[][] = [];
     for (const d of ordered) {
       const last = groups[groups.length - 1];
-      if (last !== undefined && last[0]!.deployment.priority === d.deployment.priority) last.push(d);
+      if (last !== undefined && last[0]!.deployment.priority === d.deployment.priority)
+        last.push(d);
       else groups.push([d]);
     }
     const policy = route.policy;

@@ -134,7 +134,9 @@ export class AnswerGuard implements ResponseTransform {
 
   private channel(json: boolean): Channel {
     return new Channel(
-      this.scans ? new StreamScanner(this.guard.scanner, (hits, text) => this.found(hits, text)) : null,
+      this.scans
+        ? new StreamScanner(this.guard.scanner, (hits, text) => this.found(hits, text))
+        : null,
       this.restores ? new StreamRestorer(this.guard.masker.originals, this.prefixes, json) : null,
     );
   }
@@ -194,7 +196,8 @@ export class AnswerGuard implements ResponseTransform {
 
   private found(hits: readonly Hit[], text: string): void {
     this.guard.tally.add(hits, "response");
-    for (const hit of hits) if (hit.action === "log" || hit.action === "block") this.guard.keepOut(text, hit);
+    for (const hit of hits)
+      if (hit.action === "log" || hit.action === "block") this.guard.keepOut(text, hit);
   }
 }
 
@@ -234,7 +237,12 @@ function parseOrNull(text: string): unknown {
 }
 
 /** Rewrites every string value of a parsed JSON value in place (keys stay); `key`: its field. */
-function mapStrings(value: unknown, fn: (s: string, key: string | null) => string, key: string | null = null, depth = 0): unknown {
+function mapStrings(
+  value: unknown,
+  fn: (s: string, key: string | null) => string,
+  key: string | null = null,
+  depth = 0,
+): unknown {
   if (typeof value === "string") return fn(value, key);
   if (depth > 64 || typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) {

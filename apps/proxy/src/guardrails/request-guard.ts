@@ -20,6 +20,8 @@ const MAX_BLOCK_PLACES = 3;
  */
 export class RequestGuard {
   readonly masker: Masker;
+  /** the body being scanned (scanBody), for the masker's check of literal placeholders */
+  private body: { endpoint: Endpoint; value: Record<string, unknown> } | null = null;
   readonly tally = new FindingTally();
   /** blocking detectors and where they were found (field paths, never values) */
   readonly blocked = new Map<Detector, Set<string>>();
@@ -30,12 +32,27 @@ export class RequestGuard {
     readonly scanner: GuardrailScanner,
     rawBody: Buffer | null,
   ) {
-    // a placeholder that already occurs in the request is never issued (restore stays exact)
-    this.masker = new Masker((p) => rawBody !== null && rawBody.includes(p));
+    // a placeholder that already occurs in the request's texts is never issued (restoring
+    // stays exact); the raw bytes answer the common "no" at once, the walk the rare "maybe"
+    // (a tool schema quoting "[EMAIL_1]" is not text the user wrote)
+    this.masker = new Masker(
+      (p) =>
+        rawBody !== null && rawBody.includes(p) && (this.body === null || this.textsInclude(p)),
+    );
+  }
+
+  private textsInclude(placeholder: string): boolean {
+    let found = false;
+    visitRequestTexts(this.body!.endpoint, this.body!.value, (text) => {
+      if (!found && text.includes(placeholder)) found = true;
+      return text;
+    });
+    return found;
   }
 
   /** Scans and rewrites the body's texts in place; true when some text changed. */
   scanBody(endpoint: Endpoint, body: Record<string, unknown>): boolean {
+    this.body = { endpoint, value: body };
     let changed = false;
     visitRequestTexts(endpoint, body, (text, kind, where) => {
       const out = this.scanText(text, kind, where);
@@ -73,7 +90,8 @@ export class RequestGuard {
   blockMessage(): string {
     const parts = [...this.blocked].map(([detector, places]) => {
       const list = [...places].slice(0, MAX_BLOCK_PLACES).join(", ");
-      const more = places.size > MAX_BLOCK_PLACES ? ` and ${places.size - MAX_BLOCK_PLACES} more` : "";
+      const more =
+        places.size > MAX_BLOCK_PLACES ? ` and ${places.size - MAX_BLOCK_PLACES} more` : "";
       return `${detector} (in ${list}${more})`;
     });
     return `Blocked by this workspace's guardrails before reaching the provider: the request contains ${parts.join("; ")}. Remove the value, or ask a workspace admin to change the guardrail policy.`;
@@ -122,7 +140,8 @@ export function scrubUnguarded(scanner: GuardrailScanner, text: string): string 
   let out = "";
   let at = 0;
   for (const hit of hits) {
-    out += text.slice(at, hit.start) + redactPlaceholder(hit.label ?? DETECTOR_LABELS[hit.detector]);
+    out +=
+      text.slice(at, hit.start) + redactPlaceholder(hit.label ?? DETECTOR_LABELS[hit.detector]);
     at = hit.end;
   }
   return out + text.slice(at);

@@ -13,7 +13,8 @@ import type { TextKind } from "@gatehouse/shared/guardrails";
 export type Visit = (text: string, kind: TextKind, where: string) => string;
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const MAX_DEPTH = 32;
 
 export function visitRequestTexts(endpoint: Endpoint, body: Json, visit: Visit): void {
@@ -33,7 +34,13 @@ export function visitRequestTexts(endpoint: Endpoint, body: Json, visit: Visit):
 }
 
 /** A string field, or an array of strings (token arrays are left alone). */
-function visitStrings(owner: Json, field: string, kind: TextKind, where: string, visit: Visit): void {
+function visitStrings(
+  owner: Json,
+  field: string,
+  kind: TextKind,
+  where: string,
+  visit: Visit,
+): void {
   const value = owner[field];
   if (typeof value === "string") owner[field] = visit(value, kind, where);
   else if (Array.isArray(value))
@@ -48,13 +55,20 @@ function visitChat(body: Json, visit: Visit): void {
   messages.forEach((message, i) => {
     if (!isObject(message)) return;
     const where = `messages[${i}]`;
-    const kind: TextKind = message.role === "tool" || message.role === "function" ? "tool_result" : "text";
+    const kind: TextKind =
+      message.role === "tool" || message.role === "function" ? "tool_result" : "text";
     visitContent(message, "content", kind, `${where}.content`, visit);
-    if (typeof message.refusal === "string") message.refusal = visit(message.refusal, "text", `${where}.refusal`);
+    if (typeof message.refusal === "string")
+      message.refusal = visit(message.refusal, "text", `${where}.refusal`);
     if (Array.isArray(message.tool_calls)) {
       message.tool_calls.forEach((call, j) => {
         if (isObject(call) && isObject(call.function))
-          visitArguments(call.function, "arguments", `${where}.tool_calls[${j}].function.arguments`, visit);
+          visitArguments(
+            call.function,
+            "arguments",
+            `${where}.tool_calls[${j}].function.arguments`,
+            visit,
+          );
       });
     }
     if (isObject(message.function_call))
@@ -63,7 +77,13 @@ function visitChat(body: Json, visit: Visit): void {
 }
 
 /** OpenAI content: a string, or parts of which `text` / `input_text` / `output_text` carry text. */
-function visitContent(owner: Json, field: string, kind: TextKind, where: string, visit: Visit): void {
+function visitContent(
+  owner: Json,
+  field: string,
+  kind: TextKind,
+  where: string,
+  visit: Visit,
+): void {
   const content = owner[field];
   if (typeof content === "string") {
     owner[field] = visit(content, kind, where);
@@ -101,13 +121,17 @@ function visitAnthropicBlock(block: unknown, kind: TextKind, where: string, visi
       return;
     case "tool_use":
     case "server_tool_use":
-      if (block.input !== undefined) block.input = visitValue(block.input, "text", `${where}.input`, visit, 0);
+      if (block.input !== undefined)
+        block.input = visitValue(block.input, "text", `${where}.input`, visit, 0);
       return;
     case "tool_result": {
       const content = block.content;
-      if (typeof content === "string") block.content = visit(content, "tool_result", `${where}.content`);
+      if (typeof content === "string")
+        block.content = visit(content, "tool_result", `${where}.content`);
       else if (Array.isArray(content))
-        content.forEach((inner, k) => visitAnthropicBlock(inner, "tool_result", `${where}.content[${k}]`, visit));
+        content.forEach((inner, k) =>
+          visitAnthropicBlock(inner, "tool_result", `${where}.content[${k}]`, visit),
+        );
       return;
     }
     case "document": {
@@ -120,7 +144,8 @@ function visitAnthropicBlock(block: unknown, kind: TextKind, where: string, visi
 }
 
 function visitResponses(body: Json, visit: Visit): void {
-  if (typeof body.instructions === "string") body.instructions = visit(body.instructions, "text", "instructions");
+  if (typeof body.instructions === "string")
+    body.instructions = visit(body.instructions, "text", "instructions");
   const input = body.input;
   if (typeof input === "string") {
     body.input = visit(input, "text", "input");
@@ -131,7 +156,12 @@ function visitResponses(body: Json, visit: Visit): void {
     if (!isObject(item)) return;
     const where = `input[${i}]`;
     if (item.type === "function_call" || item.type === "custom_tool_call") {
-      visitArguments(item, item.type === "function_call" ? "arguments" : "input", `${where}.arguments`, visit);
+      visitArguments(
+        item,
+        item.type === "function_call" ? "arguments" : "input",
+        `${where}.arguments`,
+        visit,
+      );
     } else if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
       visitContent(item, "output", "tool_result", `${where}.output`, visit);
     } else {
@@ -160,23 +190,37 @@ function visitArguments(owner: Json, field: string, where: string, visit: Visit)
     return;
   }
   let changed = false;
-  const visited = visitValue(parsed, "text", where, (text, kind, at) => {
-    const out = visit(text, kind, at);
-    if (out !== text) changed = true;
-    return out;
-  }, 0);
+  const visited = visitValue(
+    parsed,
+    "text",
+    where,
+    (text, kind, at) => {
+      const out = visit(text, kind, at);
+      if (out !== text) changed = true;
+      return out;
+    },
+    0,
+  );
   if (changed) owner[field] = JSON.stringify(visited);
 }
 
 /** The string values anywhere in a JSON value (object keys stay as they are). */
-function visitValue(value: unknown, kind: TextKind, where: string, visit: Visit, depth: number): unknown {
+function visitValue(
+  value: unknown,
+  kind: TextKind,
+  where: string,
+  visit: Visit,
+  depth: number,
+): unknown {
   if (typeof value === "string") return visit(value, kind, where);
   if (depth >= MAX_DEPTH) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = visitValue(value[i], kind, where, visit, depth + 1);
+    for (let i = 0; i < value.length; i++)
+      value[i] = visitValue(value[i], kind, where, visit, depth + 1);
   } else if (isObject(value)) {
     // `where` stays the field's path: a key of the user's JSON is never echoed in an error
-    for (const key of Object.keys(value)) value[key] = visitValue(value[key], kind, where, visit, depth + 1);
+    for (const key of Object.keys(value))
+      value[key] = visitValue(value[key], kind, where, visit, depth + 1);
   }
   return value;
 }

@@ -1,8 +1,9 @@
 import { estimateMaxCostNanoUsd, findModelPrice } from "@gatehouse/shared";
 import { describe, expect, it } from "vitest";
-import { cappedCost, demandOf } from "./demand";
+import { cappedCost, demandOf, worstDemandOf } from "./demand";
 
 const MINI = findModelPrice("gpt-4o-mini")!;
+const SONNET = findModelPrice("claude-sonnet-4-5")!;
 
 describe("demandOf", () => {
   it("reserves prompt + max output × n tokens and the estimate's maximum cost", () => {
@@ -38,5 +39,39 @@ describe("demandOf", () => {
         }
       }
     }
+  });
+});
+
+describe("worstDemandOf (a plan with fallbacks)", () => {
+  it("reserves the most expensive candidate's cost, whichever comes first", () => {
+    const body = { max_tokens: 300 };
+    const cheap = demandOf("chat.completions", body, 1_000, MINI, 4096);
+    const dear = demandOf("chat.completions", body, 1_000, SONNET, 4096);
+    expect(dear.cost).toBeGreaterThan(cheap.cost);
+    for (const prices of [
+      [MINI, SONNET],
+      [SONNET, MINI],
+    ]) {
+      const d = worstDemandOf("chat.completions", body, 1_000, prices, 4096);
+      expect(d.cost).toBe(dear.cost);
+      expect(d.tokens).toBe(cheap.tokens);
+    }
+  });
+
+  it("a capped reservation covers every candidate at that answer length", () => {
+    const d = worstDemandOf("chat.completions", { max_tokens: 5000 }, 2_000, [MINI, SONNET], 4096);
+    for (const out of [16, 100, 4999]) {
+      for (const price of [MINI, SONNET])
+        expect(cappedCost(d, out)).toBeGreaterThanOrEqual(
+          estimateMaxCostNanoUsd(price, 2_000, out),
+        );
+    }
+  });
+
+  it("one price is today's demand; none is unpriced", () => {
+    expect(worstDemandOf("messages", { max_tokens: 10 }, 5, [MINI], 4096)).toEqual(
+      demandOf("messages", { max_tokens: 10 }, 5, MINI, 4096),
+    );
+    expect(worstDemandOf("messages", { max_tokens: 10 }, 5, [], 4096).cost).toBe(0);
   });
 });

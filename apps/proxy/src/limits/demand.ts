@@ -76,6 +76,35 @@ export function demandOf(
   };
 }
 
+/**
+ * The demand of a request that may be answered at any of `prices` (the candidate deployments
+ * of its plan: retries and fallbacks): the tokens are the same, the cost is the most expensive
+ * candidate's, and the two parts the cap arithmetic uses are each the largest of any
+ * candidate's, so a capped reservation still covers whichever deployment answers. No price
+ * (every candidate unpriced): costs nothing, as in the usage events.
+ */
+export function worstDemandOf(
+  endpoint: Parameters<typeof requestedOutput>[1],
+  body: Record<string, unknown>,
+  promptTokens: number,
+  prices: readonly TokenPrice[],
+  defaultMaxTokens: number,
+): Demand {
+  if (prices.length <= 1) {
+    return demandOf(endpoint, body, promptTokens, prices[0] ?? null, defaultMaxTokens);
+  }
+  let worst = demandOf(endpoint, body, promptTokens, prices[0]!, defaultMaxTokens);
+  let promptCost = worst.promptCost;
+  let outputPrice = worst.outputPrice;
+  for (let i = 1; i < prices.length; i++) {
+    const d = demandOf(endpoint, body, promptTokens, prices[i]!, defaultMaxTokens);
+    if (d.cost > worst.cost) worst = d;
+    if (d.promptCost > promptCost) promptCost = d.promptCost;
+    if (d.outputPrice > outputPrice) outputPrice = d.outputPrice;
+  }
+  return { ...worst, promptCost, outputPrice };
+}
+
 /** The cost of the prompt and `outputTokens` per answer, as the limits script reckons it. */
 export function cappedCost(demand: Demand, outputTokens: number): number {
   return demand.promptCost + Math.ceil((outputTokens * demand.outputPrice) / 1000);

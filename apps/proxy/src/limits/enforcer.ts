@@ -6,7 +6,7 @@ import { estimateRequestTokens } from "../tokens/estimate";
 import { BudgetAlerts } from "./alerts";
 import { alertAt, budgetRefusal, budgetSpendMissing, budgetWindow } from "./budgets";
 import { concurrencyRefusal, leaseExpiry } from "./concurrency";
-import { demandOf, MIN_ANSWER_TOKENS, NO_DEMAND, type Demand } from "./demand";
+import { MIN_ANSWER_TOKENS, NO_DEMAND, worstDemandOf, type Demand } from "./demand";
 import { retryAfterHeaders } from "./format";
 import { LimitStore } from "./limit-store";
 import {
@@ -123,11 +123,11 @@ export class LimitEnforcer {
   }
 
   private demand(request: LimitRequest, promptTokens: number): Demand {
-    return demandOf(
+    return worstDemandOf(
       request.endpoint,
       request.body,
       promptTokens,
-      request.price,
+      request.prices,
       this.defaultMaxTokens,
     );
   }

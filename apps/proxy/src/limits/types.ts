@@ -54,8 +54,10 @@ export interface LimitRequest {
   /** the client's endpoint and body: prompt estimate, max output, n */
   readonly endpoint: Endpoint;
   readonly body: Record<string, unknown>;
-  /** the model's price, workspace overrides first; null = unpriced (budgets do not hold it back) */
-  readonly price: TokenPrice | null;
+  /** the prices of every deployment the request's plan may call (retries and fallbacks),
+   * workspace overrides first, unpriced ones left out: the reservation is priced at the most
+   * expensive. Empty = unpriced (budgets do not hold it back). */
+  readonly prices: readonly TokenPrice[];
 }
 
 /** An admitted request. */

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Endpoint, UpstreamAttempt, WireFormat } from "@gatehouse/shared";
-import type { Dispatcher } from "undici";
 import type { KeyEntry, RoutePlan, WorkspaceEntry, DeploymentPlan } from "../config/workspace-plan";
 import type { ClientLimits } from "../http/client-limits";
 import type { Logger } from "../log";
@@ -12,6 +11,8 @@ import type { TokenUsage } from "../translate/types";
 import type { UsageSink } from "../usage/emitter";
 import type { LimitEnforcer, Reservation } from "../limits";
 import type { ResolvedPrompt } from "../prompts/apply-prompt";
+import type { DeploymentHealth, FallbackControl } from "../routing";
+import type { UpstreamAgents } from "../upstream/agent";
 import type { RequestGuard } from "../guardrails/request-guard";
 
 /** Settings the stages read (from env in production, from the test in tests). */
@@ -43,7 +44,10 @@ export interface ProxyServices {
   readonly settings: ProxySettings;
   readonly config: ConfigSource;
   readonly usage: UsageSink;
-  readonly agent: Dispatcher;
+  /** the upstream connection pools (one per route connect time-out) */
+  readonly agents: UpstreamAgents;
+  /** per-deployment health: load balancing and cooldowns (shared through Redis by app.ts) */
+  readonly health: DeploymentHealth;
   readonly metrics: ProxyMetrics;
   readonly log: Logger;
   /** rate limits and budgets (null: none enforced, e.g. unit tests without Redis) */
@@ -70,6 +74,7 @@ export interface EndpointSpec {
 }
 
 const NO_CANDIDATES: readonly DeploymentPlan[] = Object.freeze([]);
+const ROUTE_FALLBACKS: FallbackControl<DeploymentPlan> = Object.freeze({ kind: "route" });
 
 export const ZERO_USAGE: TokenUsage = Object.freeze({
   inputTokens: 0,
@@ -108,6 +113,8 @@ export class RequestContext {
   route: RoutePlan | null = null;
   /** the deployments the attempt loop may try, in order (resolveRoute) */
   candidates: readonly DeploymentPlan[] = NO_CANDIDATES;
+  /** x-gatehouse-fallbacks: the route's own order, `off`, or more routes after it */
+  fallbacks: FallbackControl<DeploymentPlan> = ROUTE_FALLBACKS;
   /** the current attempt's deployment, adapter and upstream request */
   deployment: DeploymentPlan | null = null;
   adapter: ProviderAdapter | null = null;
@@ -124,7 +131,12 @@ export class RequestContext {
   /** the output tokens (all answers) the budget reservation paid for: every attempt's upstream
    * body is bounded to it (enforceLimits → buildUpstreamRequest); null when no budget applies */
   maxOutputTokens: number | null = null;
+  /** the answer's usage (the attempt that answered) */
   usage: TokenUsage = ZERO_USAGE;
+  /** what earlier attempts that failed after the provider reported usage were billed (a
+   * stream's message_start before its error): added to the request's totals; null = none */
+  billedUsage: TokenUsage | null = null;
+  billedCostNanoUsd = 0;
   status = 0;
   errorType: string | null = null;
   ttfbMs: number | null = null;

@@ -1,4 +1,5 @@
-import { BUDGET_CAP_HEADER, findModelPrice, type Endpoint } from "@gatehouse/shared";
+import { BUDGET_CAP_HEADER, type Endpoint, type TokenPrice } from "@gatehouse/shared";
+import type { DeploymentPlan } from "../config/workspace-plan";
 import { capMaxOutputTokens, type Admission, type LimitRequest } from "../limits";
 import type { RequestContext } from "./context";
 
@@ -20,18 +21,36 @@ export function enforceLimits(ctx: RequestContext): void | Promise<void> {
 
 function limitRequestOf(ctx: RequestContext): LimitRequest {
   const workspace = ctx.workspace!;
-  const overrides = workspace.priceOverrides;
   return {
     id: ctx.id,
     key: ctx.key!.snapshot,
     workspace: workspace.snapshot,
     endpoint: ctx.spec.endpoint!,
     body: ctx.body!,
-    // the first candidate's price (the reservation is taken once for the plan)
-    price:
-      findModelPrice(ctx.deployment!.deployment.upstreamModel, overrides) ??
-      findModelPrice(ctx.model, overrides),
+    // the reservation is taken once for the whole plan: priced at its most expensive candidate
+    prices: planPrices(ctx),
   };
+}
+
+/**
+ * The distinct prices of every deployment the attempt loop may call: the candidates (the
+ * route's groups and x-gatehouse-fallbacks) and, unless fallbacks are off, the route's
+ * context-window and content-policy fallbacks. Each price is compiled per snapshot
+ * (DeploymentPlan.price: its upstream model's, else its route alias').
+ */
+export function planPrices(ctx: RequestContext): TokenPrice[] {
+  const prices: TokenPrice[] = [];
+  const add = (deployments: readonly DeploymentPlan[]) => {
+    for (const d of deployments)
+      if (d.price !== null && !prices.includes(d.price)) prices.push(d.price);
+  };
+  add(ctx.candidates);
+  const route = ctx.route!;
+  if (ctx.fallbacks.kind !== "off") {
+    for (const r of route.contextWindowFallbacks) add(r.ordered);
+    for (const r of route.contentPolicyFallbacks) add(r.ordered);
+  }
+  return prices;
 }
 
 function apply(ctx: RequestContext, admission: Admission): void {

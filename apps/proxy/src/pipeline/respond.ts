@@ -1,24 +1,25 @@
 import { GatewayError } from "../errors";
 import { JSON_TYPE, markFirstByte, sendBody } from "../http/send";
 import { jsonAnswer, UpstreamJsonError, type JsonAnswerMode } from "../response/json-answer";
-import { relayStream } from "../response/stream-relay";
+import { relayStream, type StreamRelayResult } from "../response/stream-relay";
 import { PayloadCapture } from "../response/transforms/payload-capture";
 import { UsageAccounting } from "../response/transforms/usage-accounting";
 import { translateErrorBody } from "../translate";
 import type { ResponseTransform } from "../translate/stream/chain-types";
 import { createResponseChain } from "../translate/stream/create";
+import type { TokenUsage } from "../translate/types";
 import type { UpstreamCall } from "../upstream/call";
 import { classifyUpstreamError } from "../upstream/errors";
 import { ZERO_USAGE, type RequestContext } from "./context";
 import { answerGuardFor } from "./guard-request";
 import type { AnswerGuard } from "../guardrails/answer-guard";
-import { ClientGoneError } from "./read-body";
 
 /**
  * The response side of a model call, wired to the request: which transforms this request's
  * answer passes through (usage accounting always, payload capture when the workspace logs
  * payloads; PII restore and a cache tee join here), then the JSON answer or the stream relay
- * from response/, and what they learnt back onto the context.
+ * from response/, and what they learnt back onto the context. The attempt loop (attempts.ts)
+ * calls these per attempt: nothing here reaches the client until an attempt is the answer.
  */
 interface ResponseTransforms {
   readonly list: readonly ResponseTransform[];
@@ -37,50 +38,28 @@ function transformsFor(ctx: RequestContext): ResponseTransforms {
   return { list, usage, capture, guard };
 }
 
-/** A successful upstream answer (status < 400): JSON or a stream. */
-export function relayAnswer(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
-  return ctx.stream ? relayStreamed(ctx, upstream) : relayJson(ctx, upstream);
-}
-
-async function readUpstreamBody(ctx: RequestContext, upstream: UpstreamCall): Promise<Buffer> {
-  try {
-    return await upstream.readAll();
-  } catch (error) {
-    const failure = classifyUpstreamError(error, ctx.adapter!.type, ctx.abort?.aborted ?? false);
-    const attempt = ctx.attempts[ctx.attempts.length - 1];
-    if (attempt) attempt.errorType = failure.type;
-    if (failure.type === "client_aborted") throw new ClientGoneError(failure.message);
-    throw new GatewayError(failure.type, failure.message);
-  }
-}
-
-/** An upstream error answer, translated to the client's format (status and retry-after kept). */
-export async function relayUpstreamError(
+/**
+ * An upstream error answer, translated to the client's format (status and retry-after kept).
+ * `raw` is its body, already read by the attempt loop (which looked at it for its kind).
+ */
+export function sendUpstreamError(
   ctx: RequestContext,
   upstream: UpstreamCall,
-): Promise<void> {
-  const raw = await readUpstreamBody(ctx, upstream);
+  raw: string,
+  extraHeaders: Readonly<Record<string, string>> | null,
+): void {
   const status = upstream.statusCode;
-  const body = translateErrorBody(
-    ctx.clientFormat,
-    ctx.upstream!.format,
-    status,
-    raw.toString("utf8"),
-  );
+  const body = translateErrorBody(ctx.clientFormat, ctx.upstream!.format, status, raw);
   const retryAfter = upstream.header("retry-after");
   ctx.errorType = "upstream_error";
   if (ctx.workspace!.snapshot.payloadLogging) ctx.responseText = body;
-  sendBody(
-    ctx,
-    status,
-    JSON_TYPE,
-    body,
-    typeof retryAfter === "string" ? { "retry-after": retryAfter } : null,
-  );
+  let headers = extraHeaders;
+  if (typeof retryAfter === "string") headers = { ...headers, "retry-after": retryAfter };
+  sendBody(ctx, status, JSON_TYPE, body, headers);
 }
 
-async function relayJson(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
-  let raw = await readUpstreamBody(ctx, upstream);
+/** A complete successful JSON answer (its body read by the attempt loop) to the client. */
+export function sendJsonAnswer(ctx: RequestContext, upstream: UpstreamCall, raw: Buffer): void {
   const plan = ctx.upstream!;
   const transforms = transformsFor(ctx);
   // a same-format answer is forwarded as bytes (no message hook): guardrails work on its text
@@ -110,7 +89,23 @@ async function relayJson(ctx: RequestContext, upstream: UpstreamCall): Promise<v
   );
 }
 
-async function relayStreamed(ctx: RequestContext, upstream: UpstreamCall): Promise<void> {
+export interface StreamAttempt extends StreamRelayResult {
+  /** the usage the provider reported (or the chain estimated) for this attempt */
+  readonly usage: TokenUsage;
+}
+
+/**
+ * A successful stream (status < 400) through the relay, held until its first content event.
+ * Committed: the answer is this attempt's (usage, payload, error type go onto the context).
+ * Not committed: nothing reached the client and the context is untouched; the attempt loop
+ * moves on (the result says why, and what usage the provider reported before failing).
+ */
+export async function relayStreamed(
+  ctx: RequestContext,
+  upstream: UpstreamCall,
+  firstContentMs: number | null,
+  onCommit: () => void,
+): Promise<StreamAttempt> {
   const plan = ctx.upstream!;
   const transforms = transformsFor(ctx);
   const chain = createResponseChain(
@@ -120,16 +115,21 @@ async function relayStreamed(ctx: RequestContext, upstream: UpstreamCall): Promi
     { clientModel: ctx.model, clientWantsUsage: ctx.clientWantsUsage },
     transforms.list,
   );
-  ctx.status = upstream.statusCode;
   const result = await relayStream({
     res: ctx.res,
     upstream,
     chain,
     status: upstream.statusCode,
-    headers:
+    // read at commit: a budget cap header is set while the attempt's body is built
+    headers: () =>
       ctx.limitHeaders === null
         ? { "x-request-id": ctx.requestId }
         : { ...ctx.limitHeaders, "x-request-id": ctx.requestId },
+    firstContentMs,
+    onCommit: () => {
+      ctx.status = upstream.statusCode;
+      onCommit();
+    },
     onFirstByte: () => markFirstByte(ctx),
     gone: () => ctx.clientAborted || ctx.cutByShutdown || upstream.aborted,
     classify: (error) => {
@@ -137,15 +137,15 @@ async function relayStreamed(ctx: RequestContext, upstream: UpstreamCall): Promi
       return classifyUpstreamError(error, ctx.adapter!.type, false);
     },
   });
-  ctx.usage = transforms.usage.usage ?? chain.usage();
+  const usage = transforms.usage.usage ?? chain.usage();
+  if (result.gone) {
+    if (!ctx.cutByShutdown) ctx.clientAborted = true;
+  }
+  if (!result.committed) return { ...result, usage };
+  ctx.usage = usage;
   if (transforms.capture !== null) ctx.responseText = transforms.capture.text;
   if (transforms.guard !== null && transforms.guard.blocked !== null)
     ctx.errorType = "guardrail_blocked";
-  if (result.gone) {
-    if (!ctx.cutByShutdown) ctx.clientAborted = true;
-  } else if (result.errorType !== null) {
-    ctx.errorType = result.errorType;
-    const attempt = ctx.attempts[ctx.attempts.length - 1];
-    if (attempt) attempt.errorType = result.errorType;
-  }
+  if (!result.gone && result.errorType !== null) ctx.errorType = result.errorType;
+  return { ...result, usage };
 }

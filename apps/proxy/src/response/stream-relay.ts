@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { createSseSplitter } from "../translate/sse";
 import type { ResponseChain } from "../translate/stream/chain";
-import type { UpstreamCall } from "../upstream/call";
+import { FirstContentTimeoutError, type UpstreamCall } from "../upstream/call";
 import type { UpstreamFailure } from "../upstream/errors";
 
 export const SSE_HEADERS = {
@@ -11,13 +11,26 @@ export const SSE_HEADERS = {
   "x-accel-buffering": "no",
 } as const;
 
+/**
+ * The most client text held before the first content event. Real streams put a few hundred
+ * bytes there (OpenAI's role chunk, Anthropic's message_start and ping, the Responses API's
+ * created/in_progress/added events); a stream that sends more without content is committed
+ * anyway rather than buffered without end.
+ */
+export const MAX_HELD_CHARS = 64 * 1024;
+
 export interface StreamRelayInput {
   readonly res: ServerResponse;
   readonly upstream: UpstreamCall;
   readonly chain: ResponseChain;
   readonly status: number;
-  /** headers besides the SSE ones (request id, rate-limit headers) */
-  readonly headers: OutgoingHttpHeaders;
+  /** headers besides the SSE ones (request id, rate-limit headers), read at commit */
+  headers(): OutgoingHttpHeaders;
+  /** how long the first content event may take from now (the rest of the time-to-first-token
+   * limit); null = no limit of its own */
+  readonly firstContentMs: number | null;
+  /** the response was committed: headers and the held events go out now */
+  onCommit(): void;
   /** the first byte went to the client (time to first byte) */
   onFirstByte(): void;
   /** the client (or the gateway's own shutdown) ended the request: don't write an error tail */
@@ -27,18 +40,26 @@ export interface StreamRelayInput {
 }
 
 export interface StreamRelayResult {
+  /** the response went out (headers written); false = nothing reached the client */
+  readonly committed: boolean;
   /** the stream reached the client's answer end cleanly */
   readonly complete: boolean;
   /** why it did not (upstream_error, upstream_timeout, …); null when complete or the client left */
   readonly errorType: string | null;
+  /** not committed: what failed, for the attempt loop to move on from */
+  readonly failure: UpstreamFailure | null;
   /** the client went away before the end */
   readonly gone: boolean;
 }
 
 /**
- * The one writer of streamed answers. It commits (writes the status and headers) when the
- * relay starts, then forwards each upstream chunk through the response chain as it arrives,
- * pausing the upstream while the client's socket is full. An upstream that fails or ends
+ * The one writer of streamed answers. It holds the response (writes nothing, not even the
+ * headers) until the upstream's first content event, buffering the events before it; a
+ * failure until then (an error event, a reset, the end of the stream, the time-to-first-token
+ * limit) resolves uncommitted, so the attempt loop can try another deployment without the
+ * client seeing anything. At the first content event it commits: status, headers and the held
+ * events, then each upstream chunk through the response chain as it arrives, pausing the
+ * upstream while the client's socket is full. After the commit an upstream that fails or ends
  * before a complete answer gets the chain's client-format error event, never a clean end; a
  * client that leaves gets nothing more, and the usage seen so far is kept (the chain is closed
  * on every path).
@@ -49,11 +70,25 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
   const splitter = createSseSplitter((event, data) => {
     pending += chain.push(event, data);
   });
-  res.writeHead(input.status, { ...SSE_HEADERS, ...input.headers });
 
   return new Promise<StreamRelayResult>((resolve) => {
     let settled = false;
+    let committed = false;
     let firstByte = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    if (input.firstContentMs !== null) {
+      timer = setTimeout(
+        () => upstream.timeOut(new FirstContentTimeoutError()),
+        Math.max(1, input.firstContentMs),
+      );
+      timer.unref?.();
+    }
+    const clearTimer = () => {
+      if (timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+      }
+    };
 
     const write = (text: string) => {
       if (text === "" || res.destroyed) return;
@@ -68,31 +103,72 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
     };
     const onDrain = () => upstream.resume();
 
-    const settle = (tail: string, result: StreamRelayResult) => {
+    const commit = () => {
+      committed = true;
+      clearTimer();
+      if (!res.destroyed) res.writeHead(input.status, { ...SSE_HEADERS, ...input.headers() });
+      input.onCommit();
+    };
+
+    const settle = (tail: string, result: Omit<StreamRelayResult, "committed" | "failure">) => {
       if (settled) return;
       settled = true;
+      clearTimer();
       res.off("drain", onDrain);
       chain.close();
       if (!res.destroyed) {
         write(tail);
         res.end();
       }
-      resolve(result);
+      resolve({ ...result, committed: true, failure: null });
+    };
+    /** before the commit: nothing was written, the attempt failed */
+    const fail = (failure: UpstreamFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimer();
+      chain.close();
+      upstream.discard();
+      pending = "";
+      resolve({ committed: false, complete: false, errorType: failure.type, failure, gone: false });
     };
     const takePending = () => {
       const out = pending;
       pending = "";
       return out;
     };
+    /** held until content: commit when it came (or too much came without it) */
+    const holdOrCommit = (): boolean => {
+      if (chain.contentStarted || pending.length > MAX_HELD_CHARS) {
+        commit();
+        return true;
+      }
+      if (chain.upstreamError) {
+        fail({
+          type: "upstream_error",
+          message: "The upstream provider reported an error before its answer started.",
+        });
+      }
+      return false;
+    };
 
     upstream.pipe({
       data(chunk) {
         if (settled) return;
         splitter.feed(chunk);
+        if (!committed && !holdOrCommit()) return;
         if (pending !== "") write(takePending());
       },
       end() {
+        if (settled) return;
         splitter.flush();
+        if (!committed && !holdOrCommit()) {
+          fail({
+            type: "upstream_error",
+            message: "The upstream provider ended the stream before its answer started.",
+          });
+          return;
+        }
         const rest = takePending();
         if (chain.completed) {
           settle(rest + chain.end(), { complete: true, errorType: null, gone: false });
@@ -105,11 +181,28 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
         }
       },
       error(error) {
+        if (settled) return;
         if (input.gone()) {
-          settle("", { complete: false, errorType: null, gone: true });
+          if (committed) settle("", { complete: false, errorType: null, gone: true });
+          else {
+            settled = true;
+            clearTimer();
+            chain.close();
+            resolve({
+              committed: false,
+              complete: false,
+              errorType: null,
+              failure: null,
+              gone: true,
+            });
+          }
           return;
         }
         const failure = input.classify(error);
+        if (!committed) {
+          fail(failure);
+          return;
+        }
         settle(takePending() + chain.error(failure.message), {
           complete: false,
           errorType: failure.type,

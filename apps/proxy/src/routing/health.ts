@@ -52,7 +52,12 @@ export interface FailureRecord {
 
 /** Shared (Redis) side of the health state: writes never awaited by a request. */
 export interface SharedHealthWriter {
-  failure(state: DeploymentState, policy: CooldownPolicy, probe: boolean, localStarted: boolean): void;
+  failure(
+    state: DeploymentState,
+    policy: CooldownPolicy,
+    probe: boolean,
+    localStarted: boolean,
+  ): void;
   recovered(state: DeploymentState): void;
 }
 
@@ -116,9 +121,11 @@ export class DeploymentHealth {
     return true;
   }
 
-  /** The attempt is over (whatever its outcome). */
-  end(state: DeploymentState): void {
+  /** The attempt is over (whatever its outcome); a probe without a verdict (the client left)
+   * frees its lease for the next attempt. */
+  end(state: DeploymentState, probe: boolean): void {
     if (state.inFlight > 0) state.inFlight--;
+    if (probe) state.probeUntil = 0;
   }
 
   /** A time-to-first-token sample (ms): streams and JSON answers are kept apart. */

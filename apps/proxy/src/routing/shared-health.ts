@@ -154,7 +154,8 @@ export class SharedHealth implements SharedHealthWriter {
     this.polling = true;
     try {
       const pipeline = this.redis.pipeline();
-      for (const s of states) pipeline.get(RedisKeys.deploymentCooldown(s.workspaceId, s.deploymentId));
+      for (const s of states)
+        pipeline.get(RedisKeys.deploymentCooldown(s.workspaceId, s.deploymentId));
       const replies = (await pipeline.exec()) ?? [];
       for (let i = 0; i < replies.length; i++) {
         const [error, value] = replies[i]!;

@@ -147,9 +147,9 @@ describe("the retry budget, cooldowns and dedicated fallbacks", () => {
     // none configured (or switched off): the provider's 400 is the answer, as before
     expect(classifyAttempt(overflow, policy())).toEqual({ action: "final" });
     const refused = { ...response(400), errorKind: "content_policy" as const };
-    expect(
-      classifyAttempt(refused, policy({ hasContextWindowFallback: true })),
-    ).toEqual({ action: "final" });
+    expect(classifyAttempt(refused, policy({ hasContextWindowFallback: true }))).toEqual({
+      action: "final",
+    });
     expect(classifyAttempt(refused, policy({ hasContentPolicyFallback: true }))).toEqual({
       action: "dedicated",
       reason: "content_policy",
@@ -189,9 +189,9 @@ describe("upstreamErrorKind: the providers' real error bodies", () => {
         error: { type: "invalid_request_error", message },
         request_id: "req_011CAbc",
       });
-    expect(upstreamErrorKind(400, error("prompt is too long: 208310 tokens > 200000 maximum"))).toBe(
-      "context_window",
-    );
+    expect(
+      upstreamErrorKind(400, error("prompt is too long: 208310 tokens > 200000 maximum")),
+    ).toBe("context_window");
     expect(
       upstreamErrorKind(
         400,

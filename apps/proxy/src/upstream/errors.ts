@@ -10,6 +10,8 @@ const TIMEOUT_CODES = new Set([
   "UND_ERR_BODY_TIMEOUT",
   "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT",
   "GATEHOUSE_UPSTREAM_TTFB_TIMEOUT",
+  // the route's (or the agent's) connect time-out: a 504 like the others
+  "UND_ERR_CONNECT_TIMEOUT",
 ]);
 const UNREACHABLE_CODES = new Set([
   "ECONNREFUSED",
@@ -20,7 +22,6 @@ const UNREACHABLE_CODES = new Set([
   "ENETUNREACH",
   "EPIPE",
   "ETIMEDOUT",
-  "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_SOCKET",
   "UND_ERR_CLOSED",
   "UND_ERR_DESTROYED",
@@ -58,6 +59,8 @@ function timeoutMessage(code: string, provider: string): string {
       return `The upstream provider (${provider}) stopped sending data in the middle of its answer.`;
     case "GATEHOUSE_UPSTREAM_TOTAL_TIMEOUT":
       return `The upstream provider (${provider}) did not finish its answer within the gateway's time limit.`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `The upstream provider (${provider}) could not be connected to in time.`;
     case "GATEHOUSE_UPSTREAM_TTFB_TIMEOUT":
       return `The upstream provider (${provider}) did not start its answer in time.`;
     default:

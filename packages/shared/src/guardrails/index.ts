@@ -4,7 +4,12 @@
  * the dashboard's "test this text" box run the same code.
  */
 export { GuardrailScanner, resolveOverlaps } from "./scanner";
-export { effectiveActions, customPatternAction, scansResponses, ALL_DETECTORS } from "./effective-policy";
+export {
+  effectiveActions,
+  customPatternAction,
+  scansResponses,
+  ALL_DETECTORS,
+} from "./effective-policy";
 export { Masker, FindingTally } from "./masker";
 export {
   restoreText,
@@ -16,12 +21,7 @@ export {
 export { StreamScanner } from "./stream-scan";
 export { checkPatternSafety } from "./safe-regex";
 export { previewGuardrails, type GuardrailPreview } from "./preview";
-export {
-  DETECTOR_LABELS,
-  maskPlaceholder,
-  redactPlaceholder,
-  PLACEHOLDER_PATTERN,
-} from "./labels";
+export { DETECTOR_LABELS, maskPlaceholder, redactPlaceholder, PLACEHOLDER_PATTERN } from "./labels";
 export {
   PROMPT_INJECTION_FALSE_POSITIVES,
   PROMPT_INJECTION_FALSE_POSITIVE_RATE,

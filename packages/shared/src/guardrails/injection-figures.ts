@@ -6,11 +6,11 @@
  */
 export const PROMPT_INJECTION_FALSE_POSITIVES = {
   /** benign look-alike texts in the corpus */
-  texts: 17,
+  texts: 16,
   /** of them flagged by the heuristic */
   flagged: 2,
 } as const;
 
-/** flagged / texts, e.g. 0.118 */
+/** flagged / texts, e.g. 0.125 */
 export const PROMPT_INJECTION_FALSE_POSITIVE_RATE =
   PROMPT_INJECTION_FALSE_POSITIVES.flagged / PROMPT_INJECTION_FALSE_POSITIVES.texts;

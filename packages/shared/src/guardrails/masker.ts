@@ -30,7 +30,10 @@ export class Masker {
       if (hit.action !== "mask" && hit.action !== "redact") continue;
       out += text.slice(at, hit.start);
       const value = text.slice(hit.start, hit.end);
-      out += hit.action === "mask" ? this.placeholderFor(hit.label, value) : redactPlaceholder(hit.label);
+      out +=
+        hit.action === "mask"
+          ? this.placeholderFor(hit.label, value)
+          : redactPlaceholder(hit.label);
       at = hit.end;
     }
     return at === 0 ? text : out + text.slice(at);
@@ -79,7 +82,12 @@ export class FindingTally {
     for (const hit of hits) this.addOne(hit.detector, hit.action, side, 1);
   }
 
-  addOne(detector: Detector, action: GuardrailAction, side: "request" | "response", n: number): void {
+  addOne(
+    detector: Detector,
+    action: GuardrailAction,
+    side: "request" | "response",
+    n: number,
+  ): void {
     const key = `${detector}|${action}|${side}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
@@ -91,7 +99,11 @@ export class FindingTally {
   toFindings(): GuardrailFinding[] {
     const out: GuardrailFinding[] = [];
     for (const [key, count] of this.counts) {
-      const [detector, action, side] = key.split("|") as [Detector, GuardrailAction, "request" | "response"];
+      const [detector, action, side] = key.split("|") as [
+        Detector,
+        GuardrailAction,
+        "request" | "response",
+      ];
       out.push({ detector, action, count, in: side });
     }
     return out;

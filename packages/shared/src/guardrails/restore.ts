@@ -20,7 +20,8 @@ export function restoreText(text: string, originals: Originals, escape = false):
 
 /** Every value is the same JSON-escaped (no quote, backslash or control character). */
 export function valuesAreJsonSafe(originals: Originals): boolean {
-  for (const value of originals.values()) if (JSON.stringify(value).length !== value.length + 2) return false;
+  for (const value of originals.values())
+    if (JSON.stringify(value).length !== value.length + 2) return false;
   return true;
 }
 

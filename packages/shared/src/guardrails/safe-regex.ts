@@ -50,7 +50,10 @@ export function checkPatternSafety(pattern: string): string | null {
       stack.push({ unboundedInside: false, alternatives: [], current: "" });
       if (pattern[i + 1] === "?") {
         // (?: (?= (?! (?<= (?<! (?<name>
-        const close = pattern[i + 2] === "<" && /[A-Za-z]/.test(pattern[i + 3] ?? "") ? pattern.indexOf(">", i) : i + (pattern[i + 2] === "<" ? 3 : 2);
+        const close =
+          pattern[i + 2] === "<" && /[A-Za-z]/.test(pattern[i + 3] ?? "")
+            ? pattern.indexOf(">", i)
+            : i + (pattern[i + 2] === "<" ? 3 : 2);
         i = close;
       }
       lastGroup = null;
@@ -75,7 +78,8 @@ export function checkPatternSafety(pattern: string): string | null {
     if (quantifier !== null) {
       if (quantifier.unbounded) {
         if (lastGroup !== null) {
-          if (lastGroup.unboundedInside) return "nested quantifiers (like (a+)+) can backtrack catastrophically";
+          if (lastGroup.unboundedInside)
+            return "nested quantifiers (like (a+)+) can backtrack catastrophically";
           if (lastGroup.alternatives.length > 1 && !distinctStarts(lastGroup.alternatives))
             return "a repeated group with alternatives that can start alike (like (a|ab)*) can backtrack catastrophically";
         }

@@ -60,7 +60,11 @@ export class GuardrailScanner {
     const on = (d: Detector) => this.actions[d] !== "off";
     this.requestSet = detectorSet(on, this.patterns.length > 0, this.denyList !== null);
     this.answerSet = policy.scanResponses
-      ? detectorSet((d) => on(d) && scansResponses(d), this.patterns.length > 0, this.denyList !== null)
+      ? detectorSet(
+          (d) => on(d) && scansResponses(d),
+          this.patterns.length > 0,
+          this.denyList !== null,
+        )
       : NO_DETECTORS;
     this.active = this.requestSet.any;
     this.answersScanned = this.answerSet.any;
@@ -78,7 +82,9 @@ export class GuardrailScanner {
 
   /** The action for a hit's detector (a custom pattern: its own). */
   actionFor(detector: Detector, label: string): GuardrailAction {
-    return detector === "custom" ? (this.patternActions.get(label) ?? "off") : this.actions[detector];
+    return detector === "custom"
+      ? (this.patternActions.get(label) ?? "off")
+      : this.actions[detector];
   }
 
   /** Custom patterns or a deny-list can match text of any shape (stream hold-back needs this). */
@@ -131,8 +137,15 @@ interface DetectorSet {
 }
 
 const PASS_SECRETS: readonly Detector[] = [
-  "aws_key", "openai_key", "anthropic_key", "google_key", "github_token", "gitlab_token",
-  "slack_token", "stripe_key", "jwt",
+  "aws_key",
+  "openai_key",
+  "anthropic_key",
+  "google_key",
+  "github_token",
+  "gitlab_token",
+  "slack_token",
+  "stripe_key",
+  "jwt",
 ];
 
 function detectorSet(on: (d: Detector) => boolean, custom: boolean, deny: boolean): DetectorSet {

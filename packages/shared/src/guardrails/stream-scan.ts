@@ -8,8 +8,8 @@ import type { Hit } from "./types";
  * Scanning an answer while it streams. A secret can arrive split across events, so the end of
  * the text seen so far is held back while it could still grow into one, and released once it
  * cannot:
- *  - the last token (after the last space, quote, bracket, …) when it contains, or ends with
- *    the start of, a secret's prefix (`sk-`, `AKIA`, `eyJ`, `://`, …): typically one word;
+ *  - the last token (after the last space, quote, bracket, …) when it contains a secret's
+ *    prefix (`sk-`, `AKIA`, `eyJ`, `://`, …) or ends with the start of one (`sk`, `AK`, `:/`);
  *  - from an unterminated `-----BEGIN … PRIVATE KEY-----` up to its END line (at most 16 KB);
  *  - with custom patterns or a deny-list in the answer policy, the last token always (they can
  *    match text of any shape; a match across whitespace is found only within one event).
@@ -21,12 +21,19 @@ import type { Hit } from "./types";
 const MAX_PEM_HOLD = 16 * 1024;
 /** characters that end a token: whitespace, quotes, brackets, commas, semicolons */
 const TOKEN_BREAK = /[\s"'`<>(){}[\],;]/;
-const MARKER_PREFIXES: ReadonlySet<string> = (() => {
+/** proper prefixes of the markers that start with a letter or digit (`s`, `sk`, `AK`, `ey`) */
+const WORD_PREFIXES: ReadonlySet<string> = prefixesOf(SECRET_MARKERS.filter((m) => /^\w/.test(m)));
+/** proper prefixes of the others (`:`, `:/`, `-`, `-----BEGI`): text may end with one */
+const SYMBOL_PREFIXES: readonly string[] = [
+  ...prefixesOf(SECRET_MARKERS.filter((m) => !/^\w/.test(m))),
+];
+const LAST_WORD = /\w*$/;
+
+function prefixesOf(markers: readonly string[]): Set<string> {
   const set = new Set<string>();
-  for (const m of SECRET_MARKERS) for (let i = 1; i < m.length; i++) set.add(m.slice(0, i));
+  for (const m of markers) for (let i = 1; i < m.length; i++) set.add(m.slice(0, i));
   return set;
-})();
-const MAX_MARKER = Math.max(...SECRET_MARKERS.map((m) => m.length));
+}
 
 export class StreamScanner {
   private held = "";
@@ -90,11 +97,11 @@ export class StreamScanner {
     const token = text.slice(start);
     if (this.scanner.answerHasFreeformPatterns) return start;
     for (const marker of SECRET_MARKERS) if (token.includes(marker)) return start;
-    for (let n = Math.min(MAX_MARKER - 1, token.length); n >= 1; n--) {
-      if (MARKER_PREFIXES.has(token.slice(token.length - n))) return start;
-    }
-    // a PEM header split inside its dashes
-    if (token.endsWith("-")) return start;
+    // a secret starts after a non-word character: only a last word that is the start of a
+    // marker (`sk`, `AKI`, `ey`) can still become one; ordinary words go out at once
+    const word = LAST_WORD.exec(token)![0];
+    if (word !== "" && WORD_PREFIXES.has(word)) return start;
+    for (const prefix of SYMBOL_PREFIXES) if (token.endsWith(prefix)) return start;
     return text.length;
   }
 }

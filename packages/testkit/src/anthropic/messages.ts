@@ -2,6 +2,7 @@ import {
   complete,
   isRecord,
   jsonPieces,
+  rechunk,
   naturalLength,
   PromptTally,
   sampleFromSchema,
@@ -46,7 +47,10 @@ export function messages(x: Exchange): Reply {
   const completion = tool
     ? complete(jsonPieces(tool.input), maxTokens, [])
     : complete(
-        textPieces(prompt.userText, naturalLength(fault, x.options.completionTokens, maxTokens)),
+        rechunk(
+          textPieces(prompt.userText, naturalLength(fault, x.options.completionTokens, maxTokens)),
+          fault?.pieceChars,
+        ),
         maxTokens,
         stopList(body.stop_sequences),
       );

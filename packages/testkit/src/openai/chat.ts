@@ -3,6 +3,7 @@ import {
   isRecord,
   jsonObjectPieces,
   jsonPieces,
+  rechunk,
   naturalLength,
   PromptTally,
   sampleFromSchema,
@@ -102,7 +103,7 @@ export function chatCompletions(x: Exchange): Reply {
   } else {
     const length = naturalLength(fault, x.options.completionTokens, limit);
     completion = complete(
-      answerPieces(body.response_format, prompt.userText, length),
+      rechunk(answerPieces(body.response_format, prompt.userText, length), fault?.pieceChars),
       limit,
       stopList(body.stop),
     );

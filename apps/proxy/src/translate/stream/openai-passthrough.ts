@@ -113,7 +113,7 @@ export function carriesContent(data: string): boolean {
     }
   }
   const tools = data.indexOf('"tool_calls":');
-  return tools !== -1 && data.charCodeAt(skipSpaces(data, tools + 13)) === 91 /* [ */;
+  return tools !== -1 && data.charCodeAt(skipSpaces(data, tools + 13)) === 91; /* [ */
 }
 
 /** `"choices":[]` or no choices at all: a usage-only chunk. */

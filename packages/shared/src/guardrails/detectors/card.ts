@@ -8,30 +8,72 @@ import { before, isDigit, isWord } from "./chars";
  * order and tracking numbers outside the networks' ranges.
  */
 
-/** a digit run with single separators, 13–19 digits: the separators are checked in code */
-const CANDIDATE = /\d[\d -]{11,34}\d/g;
-const DOUBLE_SEPARATOR = /[ -]{2}/;
+/** 13+ characters of digits, spaces and dashes from a digit to a digit (one greedy class run:
+ * the cheapest search); split at double separators afterwards */
+const RUN = /\d[\d -]{11,}\d/g;
+const SEPARATORS = /[ -]{2,}/g;
 
 export function findCards(text: string, out: RawHit[]): void {
-  CANDIDATE.lastIndex = 0;
-  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-    const start = m.index;
-    const end = start + m[0].length;
-    if (DOUBLE_SEPARATOR.test(m[0])) {
-      // several numbers in a row ("12 34  5678 …"): try the groups again one by one
-      CANDIDATE.lastIndex = start + 1 + m[0].slice(1).search(/[ -]/);
-      continue;
+  RUN.lastIndex = 0;
+  for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    const match = m[0];
+    let from = 0;
+    SEPARATORS.lastIndex = 0;
+    for (let sep = SEPARATORS.exec(match); ; sep = SEPARATORS.exec(match)) {
+      const to = sep === null ? match.length : sep.index;
+      if (to - from >= 13) findInRun(text, m.index + from, match.slice(from, to), out);
+      if (sep === null) break;
+      from = sep.index + sep[0].length;
     }
-    // part of a longer number (digits, or digits with separators, on either side)
-    const prev = before(text, start);
-    if (isWord(prev) || ((prev === 32 || prev === 45) && isDigit(before(text, start - 1))))
-      continue;
-    const next = text.charCodeAt(end);
-    if (isWord(next) || ((next === 32 || next === 45) && isDigit(text.charCodeAt(end + 1))))
-      continue;
-    if (next === 46 && isDigit(text.charCodeAt(end + 1))) continue; // a decimal number
-    if (isCardNumber(m[0])) out.push({ detector: "card", label: "CARD", start, end });
   }
+}
+
+/** One run of digit groups joined by single separators (it starts and ends with a digit). */
+function findInRun(text: string, at: number, run: string, out: RawHit[]): void {
+  if (run.length <= 19 && !/[ -]/.test(run)) {
+    // one undivided number: a card only as a whole
+    if (isWord(before(text, at)) || isWord(text.charCodeAt(at + run.length))) return;
+    if (!decimalAfter(text, at + run.length) && isCardNumber(run))
+      out.push({ detector: "card", label: "CARD", start: at, end: at + run.length });
+    return;
+  }
+  findInGroups(text, at, run, out);
+}
+
+/** Cards as consecutive groups of a longer run (two cards in a row, a card then a year). */
+function findInGroups(text: string, at: number, run: string, out: RawHit[]): void {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < run.length; i++) {
+    if (i === 0 || !isDigit(run.charCodeAt(i - 1))) starts.push(at + i);
+    if (i === run.length - 1 || !isDigit(run.charCodeAt(i + 1))) ends.push(at + i + 1);
+  }
+  const n = starts.length;
+  for (let i = 0; i < n; i++) {
+    if (i === 0 && isWord(before(text, starts[0]!))) continue;
+    let digits = "";
+    for (let j = i; j < n; j++) {
+      digits += text.slice(starts[j]!, ends[j]!);
+      if (digits.length > 19) break;
+      const end = ends[j]!;
+      if (digits.length < 13) continue;
+      if (j === n - 1 && (isWord(text.charCodeAt(end)) || decimalAfter(text, end))) continue;
+      // the cheap checks on the digits first, the grouping last
+      if (
+        networkLength(digits) &&
+        luhn(digits) &&
+        groupedLikeACard(text.slice(starts[i]!, end), digits.length)
+      ) {
+        out.push({ detector: "card", label: "CARD", start: starts[i]!, end });
+        i = j;
+        break;
+      }
+    }
+  }
+}
+
+function decimalAfter(text: string, end: number): boolean {
+  return text.charCodeAt(end) === 46 && isDigit(text.charCodeAt(end + 1));
 }
 
 export function isCardNumber(candidate: string): boolean {
@@ -47,7 +89,8 @@ function groupedLikeACard(candidate: string, length: number): boolean {
   const separator = candidate.includes(" ") ? " " : "-";
   if (candidate.includes(separator === " " ? "-" : " ")) return false;
   const groups = candidate.split(separator).map((g) => g.length);
-  if (groups.length === 3 && groups[0] === 4 && groups[1] === 6) return groups[2] === 5 || groups[2] === 4;
+  if (groups.length === 3 && groups[0] === 4 && groups[1] === 6)
+    return groups[2] === 5 || groups[2] === 4;
   for (let i = 0; i < groups.length - 1; i++) if (groups[i] !== 4) return false;
   const last = groups[groups.length - 1]!;
   return last >= 1 && last <= 4;
@@ -69,7 +112,8 @@ function networkLength(d: string): boolean {
       return ((p4 >= 2221 && p4 <= 2720) || (p4 >= 2200 && p4 <= 2204)) && n === 16;
     case "3":
       if (p2 === 34 || p2 === 37) return n === 15; // Amex
-      if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return n >= 14 && n <= 19; // Diners
+      if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39)
+        return n >= 14 && n <= 19; // Diners
       return p4 >= 3528 && p4 <= 3589 && n >= 16 && n <= 19; // JCB
     case "6": // Discover, UnionPay, Maestro, RuPay
       if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649) || (p6 >= 622126 && p6 <= 622925))

@@ -38,7 +38,11 @@ export function compilePatterns(patterns: readonly CustomPattern[]): {
   return { compiled, rejected };
 }
 
-export function findCustom(text: string, patterns: readonly CompiledPattern[], out: RawHit[]): void {
+export function findCustom(
+  text: string,
+  patterns: readonly CompiledPattern[],
+  out: RawHit[],
+): void {
   for (const { name, regex } of patterns) {
     regex.lastIndex = 0;
     for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
@@ -72,6 +76,11 @@ export function compileDenyList(terms: readonly string[]): RegExp | null {
 export function findDenied(text: string, regex: RegExp, out: RawHit[]): void {
   regex.lastIndex = 0;
   for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
-    out.push({ detector: "deny_list", label: "DENIED", start: m.index, end: m.index + m[0].length });
+    out.push({
+      detector: "deny_list",
+      label: "DENIED",
+      start: m.index,
+      end: m.index + m[0].length,
+    });
   }
 }

@@ -9,13 +9,42 @@ import { isAlnum } from "./chars";
  */
 
 const SCHEMES = new Set([
-  "postgres", "postgresql", "mysql", "mariadb", "mongodb", "mongodb+srv", "redis", "rediss",
-  "amqp", "amqps", "mssql", "sqlserver", "oracle", "clickhouse", "cockroachdb", "couchdb",
-  "cassandra", "neo4j", "neo4j+s", "bolt", "snowflake", "db2", "memcached", "elasticsearch",
-  "jdbc:postgresql", "jdbc:mysql", "jdbc:sqlserver", "jdbc:mariadb", "jdbc:oracle:thin",
-  "postgresql+psycopg2", "postgresql+asyncpg", "mysql+pymysql", "mysql+mysqldb",
+  "postgres",
+  "postgresql",
+  "mysql",
+  "mariadb",
+  "mongodb",
+  "mongodb+srv",
+  "redis",
+  "rediss",
+  "amqp",
+  "amqps",
+  "mssql",
+  "sqlserver",
+  "oracle",
+  "clickhouse",
+  "cockroachdb",
+  "couchdb",
+  "cassandra",
+  "neo4j",
+  "neo4j+s",
+  "bolt",
+  "snowflake",
+  "db2",
+  "memcached",
+  "elasticsearch",
+  "jdbc:postgresql",
+  "jdbc:mysql",
+  "jdbc:sqlserver",
+  "jdbc:mariadb",
+  "jdbc:oracle:thin",
+  "postgresql+psycopg2",
+  "postgresql+asyncpg",
+  "mysql+pymysql",
+  "mysql+mysqldb",
 ]);
-const TEMPLATE = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{[^}]*\}\}|\*+|x{3,}|%s|\.\.\.|\[[A-Z_]+\])$/i;
+const TEMPLATE =
+  /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{[^}]*\}\}|\*+|x{3,}|%s|\.\.\.|\[[A-Z_]+\])$/i;
 
 function isSchemeChar(c: number): boolean {
   return isAlnum(c) || c === 43 || c === 46 || c === 45 || c === 58;
@@ -24,8 +53,16 @@ function isSchemeChar(c: number): boolean {
 function stopsAuthority(c: number): boolean {
   // / ? # whitespace quotes < > and the end
   return (
-    c !== c || c === 47 || c === 63 || c === 35 || c <= 32 || c === 34 || c === 39 ||
-    c === 60 || c === 62 || c === 96
+    c !== c ||
+    c === 47 ||
+    c === 63 ||
+    c === 35 ||
+    c <= 32 ||
+    c === 34 ||
+    c === 39 ||
+    c === 60 ||
+    c === 62 ||
+    c === 96
   );
 }
 

@@ -1,5 +1,5 @@
 import type { RawHit } from "../types";
-import { isAlnum, isAsciiLetter } from "./chars";
+import { before, isAlnum, isAsciiLetter } from "./chars";
 
 /**
  * E-mail addresses, found around each `@` (a regex with a leading character class would
@@ -9,9 +9,40 @@ import { isAlnum, isAsciiLetter } from "./chars";
  */
 
 const FILE_EXTENSIONS = new Set([
-  "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "pdf", "js", "mjs",
-  "cjs", "ts", "tsx", "jsx", "css", "scss", "json", "yaml", "yml", "md", "txt", "html", "lock",
-  "py", "rb", "go", "rs", "java", "zip", "gz", "tar",
+  "png",
+  "jpg",
+  "jpeg",
+  "gif",
+  "svg",
+  "webp",
+  "ico",
+  "bmp",
+  "tif",
+  "tiff",
+  "pdf",
+  "js",
+  "mjs",
+  "cjs",
+  "ts",
+  "tsx",
+  "jsx",
+  "css",
+  "scss",
+  "json",
+  "yaml",
+  "yml",
+  "md",
+  "txt",
+  "html",
+  "lock",
+  "py",
+  "rb",
+  "go",
+  "rs",
+  "java",
+  "zip",
+  "gz",
+  "tar",
 ]);
 
 function isLocal(c: number): boolean {
@@ -27,7 +58,20 @@ export function findEmails(text: string, out: RawHit[]): void {
   let at = text.indexOf("@");
   while (at !== -1) {
     let start = at;
-    while (start > 0 && isLocal(text.charCodeAt(start - 1)) && at - start < 64) start--;
+    while (start > 0 && at - start < 64) {
+      const c = text.charCodeAt(start - 1);
+      // an apostrophe only between letters (o'neil@…): a quote before an address is not part of it
+      if (
+        !isLocal(c) &&
+        !(
+          c === 39 &&
+          isAsciiLetter(before(text, start - 1)) &&
+          isAsciiLetter(text.charCodeAt(start))
+        )
+      )
+        break;
+      start--;
+    }
     while (start < at && text.charCodeAt(start) === 46) start++;
     let end = at + 1;
     while (end < text.length && isDomainChar(text.charCodeAt(end)) && end - at < 255) end++;

@@ -34,65 +34,102 @@ const RULES: readonly Rule[] = [
   rule(
     `(?:ignore|disregard|forget|override)${W}(?:(?:all|any|the|your|my|these|those)${W})*(?:previous|prior|above|earlier|preceding|former|original|system)${W}(?:instructions|prompts?|rules|directions|directives|guidelines|messages|context)`,
   ),
-  rule(`forget${W}(?:everything|all)${W}(?:you${W}(?:were|have${W}been)${W}told|(?:that${W})?came${W}before)`),
+  rule(
+    `forget${W}(?:everything|all)${W}(?:you${W}(?:were|have${W}been)${W}told|(?:that${W})?came${W}before)`,
+  ),
   rule(
     `you${W}are${W}now${W}(?:DAN\\b|in${W}(?:developer|god|jailbreak|unrestricted)${W}mode|(?:an?${W})?(?:unrestricted|unfiltered|uncensored|jailbroken)\\b)`,
   ),
   rule(`mode${W}(?:enabled|activated)`, `(?:DAN|developer|god|jailbreak)${W}`),
   rule(`anything${W}now\\b`, `\\bdo${W}`),
-  rule(
-    `(?:unrestricted|unfiltered|uncensored|jailbroken)\\b`,
-    `\\b(?:pretend|act)${W}(?:to${W}be|as${W}if${W}you${W}(?:are|were)|as)${W}(?:an?${W})?`,
+  ...[`un(?:restricted|filtered|censored)\\b`, `jailbroken\\b`].map((anchor) =>
+    rule(
+      anchor,
+      `\\b(?:pretend|act)${W}(?:to${W}be|as${W}if${W}you${W}(?:are|were)|as)${W}(?:an?${W})?`,
+    ),
   ),
   rule(
     `from${W}now${W}on`,
     `\\b(?:without|ignoring)${W}(?:(?:any|all|your)${W})*(?:(?:safety|content|ethical)${W})?(?:restrictions|filters|guidelines|guardrails|limitations|censorship)[\\s,]*`,
   ),
-  rule(
-    `(?:system${W}prompt|initial${W}(?:instructions|prompt)|hidden${W}instructions|developer${W}message)`,
-    `\\b(?:reveal|print|show|output|repeat|display|leak)${W}(?:me${W})?(?:your|the)${W}(?:(?:full|entire|original|hidden|secret)${W})*`,
+  // one rule per anchor word: an alternation of words starting with different letters is
+  // several times slower to search for than each word on its own
+  ...[
+    `system${W}prompt`,
+    `initial${W}(?:instructions|prompt)`,
+    `hidden${W}instructions`,
+    `developer${W}message`,
+  ].map((anchor) =>
+    rule(
+      anchor,
+      `\\b(?:reveal|print|show|output|repeat|display|leak)${W}(?:me${W})?(?:your|the)${W}(?:(?:full|entire|original|hidden|secret)${W})*`,
+    ),
   ),
   rule(
     `(?:safety|content)${W}(?:filters?|restrictions|guidelines|policies|guardrails)`,
     `\\b(?:bypass|disable|turn${W}off|ignore)${W}(?:(?:all|any|your|the|of)${W})*`,
   ),
   rule(`instructions${W}?:`, `\\bnew${W}(?:system${W})?`),
-  rule(`<\\|im_start\\|>|<\\|im_end\\|>|<\\|(?:system|endoftext)\\|>|\\[/?INST\\]|<<SYS>>`),
+  rule(`<(?:\\|(?:im_start|im_end|system|endoftext)\\||<SYS)>`),
+  rule(`\\[/?INST\\]`),
 ];
 
 /** only in tool results: text addressed to the model inside data it reads */
 const TOOL_RULES: readonly Rule[] = [
   rule(`^[ \\t]*(?:system|assistant|developer)[ \\t]*:`, undefined, "gim"),
-  rule(`(?:attention|note|important|message)${W}(?:to|for)${W}(?:the${W})?(?:AI|assistant|model|LLM|agent|chatbot)\\b`),
+  rule(
+    `(?:attention|note|important|message)${W}(?:to|for)${W}(?:the${W})?(?:AI|assistant|model|LLM|agent|chatbot)\\b`,
+  ),
   rule(`(?:AI|assistant|model|LLM|agent)${W}(?:reading|processing|summari[sz]ing)${W}this`),
-  rule(`(?:do${W}not|don't|never)${W}(?:tell|inform|mention|alert)${W}(?:this${W}to${W})?(?:the${W})?(?:user|human)`),
-  rule(`you${W}(?:must|should|will)${W}(?:now${W})?(?:ignore|call|execute|run|send|forward|email|exfiltrate|delete)\\b`),
+  rule(
+    `(?:do${W}not|don't|never)${W}(?:tell|inform|mention|alert)${W}(?:this${W}to${W})?(?:the${W})?(?:user|human)`,
+  ),
+  rule(
+    `you${W}(?:must|should|will)${W}(?:now${W})?(?:ignore|call|execute|run|send|forward|email|exfiltrate|delete)\\b`,
+  ),
   rule(`<\\/?(?:system|instructions?|admin)>`),
 ];
 
 const BEFORE_WINDOW = 120;
-/** zero-width space/joiners, word joiner, invisible operators, Mongolian vowel separator, BOM,
- * bidi embeddings/overrides/isolates, tag characters */
-const HIDDEN =
-  /[\u200B-\u200D\u2060-\u2064\u180E\uFEFF\u202A-\u202E\u2066-\u2069]+|(?:\uDB40[\uDC00-\uDC7F])+/g;
-const HIGH = /[\u180E-\uDB40\uFEFF]/;
+const HIGH = /[\u180E-\uDB40\uFEFF]/g;
 /** letters, marks and emoji (with the variation selector): a joiner between them is text */
 const JOINS = /[\p{L}\p{M}\p{Extended_Pictographic}\uFE0F]/u;
 
 export function findInjections(text: string, out: RawHit[], kind: TextKind): void {
   runRules(RULES, text, out);
   if (kind === "tool_result") runRules(TOOL_RULES, text, out);
-  // hidden characters are all at U+180E or above: one range check finds the first candidate
-  const first = text.search(HIGH);
-  if (first === -1) return;
-  HIDDEN.lastIndex = first;
-  for (let m = HIDDEN.exec(text); m !== null; m = HIDDEN.exec(text)) {
+  // hidden characters are all at U+180E or above: a one-range search finds each candidate
+  // (curly quotes and emoji are up there too, and skipped one by one)
+  HIGH.lastIndex = 0;
+  for (let m = HIGH.exec(text); m !== null; m = HIGH.exec(text)) {
     const start = m.index;
-    const end = start + m[0].length;
-    if (start === 0 && m[0] === "\uFEFF") continue; // a byte-order mark at the start
-    if (isOrdinaryJoiner(text, m[0], start, end)) continue;
+    if (!isHidden(text, start)) continue;
+    let end = start + (text.charCodeAt(start) === 0xdb40 ? 2 : 1);
+    while (end < text.length && isHidden(text, end)) end += text.charCodeAt(end) === 0xdb40 ? 2 : 1;
+    HIGH.lastIndex = end;
+    const run = text.slice(start, end);
+    if (start === 0 && run === "\uFEFF") continue; // a byte-order mark at the start
+    if (isOrdinaryJoiner(text, run, start, end)) continue;
     out.push({ detector: "prompt_injection", label: "PROMPT_INJECTION", start, end });
   }
+}
+
+/** zero-width space/joiners, word joiner, invisible operators, Mongolian vowel separator, BOM,
+ * bidi embeddings/overrides/isolates, tag characters (U+E0000–E007F: \uDB40 + \uDC00–\uDC7F) */
+function isHidden(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0xdb40) {
+    const low = text.charCodeAt(i + 1);
+    return low >= 0xdc00 && low <= 0xdc7f;
+  }
+  return (
+    c === 0x180e ||
+    (c >= 0x200b && c <= 0x200d) ||
+    (c >= 0x2060 && c <= 0x2064) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069) ||
+    c === 0xfeff
+  );
 }
 
 function runRules(rules: readonly Rule[], text: string, out: RawHit[]): void {
@@ -110,14 +147,21 @@ function runRules(rules: readonly Rule[], text: string, out: RawHit[]): void {
         if (lead === null) continue;
         start = from + lead.index;
       }
-      out.push({ detector: "prompt_injection", label: "PROMPT_INJECTION", start, end: m.index + m[0].length });
+      out.push({
+        detector: "prompt_injection",
+        label: "PROMPT_INJECTION",
+        start,
+        end: m.index + m[0].length,
+      });
     }
   }
 }
 
 function isOrdinaryJoiner(text: string, run: string, start: number, end: number): boolean {
   if (run !== "\u200D" && run !== "\u200C") return false;
-  const prev = text.codePointAt(start - 1 >= 0 && isLowSurrogate(text, start - 1) ? start - 2 : start - 1);
+  const prev = text.codePointAt(
+    start - 1 >= 0 && isLowSurrogate(text, start - 1) ? start - 2 : start - 1,
+  );
   const next = text.codePointAt(end);
   return (
     prev !== undefined &&

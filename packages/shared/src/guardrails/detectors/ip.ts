@@ -58,7 +58,12 @@ function findIpv6(text: string, out: RawHit[]): void {
     let start = colon;
     while (start > 0 && isHexOrColon(text.charCodeAt(start - 1)) && colon - start < 40) start--;
     let end = colon + 1;
-    while (end < text.length && (isHexOrColon(text.charCodeAt(end)) || (text.charCodeAt(end) === 46 && isDigit(text.charCodeAt(end + 1)))) && end - start < 46)
+    while (
+      end < text.length &&
+      (isHexOrColon(text.charCodeAt(end)) ||
+        (text.charCodeAt(end) === 46 && isDigit(text.charCodeAt(end + 1)))) &&
+      end - start < 46
+    )
       end++;
     const candidate = text.slice(start, end);
     if (

@@ -30,8 +30,8 @@ export function findPhones(text: string, out: RawHit[]): void {
       const prev = before(text, start);
       if (isWord(prev) || prev === 43) continue;
       let candidate = m[0];
-      // a following digit group may belong to the next number: give back up to two groups
-      for (let tries = 0; tries < 3 && candidate.length >= 8; tries++) {
+      // the following digit groups may belong to the next number (a date, a year): give them back
+      for (let tries = 0; tries < 6 && candidate.length >= 8; tries++) {
         const end = start + candidate.length;
         if (!isDigit(text.charCodeAt(end)) && valid(candidate)) {
           out.push({ detector: "phone", label: "PHONE", start, end });
@@ -46,7 +46,11 @@ export function findPhones(text: string, out: RawHit[]): void {
     const start = m.index;
     const end = start + m[0].length;
     const prev = before(text, start);
-    if (isWord(prev) || prev === 43 || prev === 45 || prev === 46 || prev === 47) continue;
+    if (isWord(prev) || prev === 43 || prev === 45 || prev === 46 || prev === 47) {
+      // "…1111 (415) 555-2671": the optional leading 1 took a digit of the number before
+      NANP.lastIndex = start + 1;
+      continue;
+    }
     if (isWord(text.charCodeAt(end)) || isSeparatorDigit(text, end)) continue;
     if (valid(m[0], "US")) out.push({ detector: "phone", label: "PHONE", start, end });
   }

@@ -55,7 +55,6 @@ export function KeyOverrideView({
         </Link>
       </p>
       <OverrideForm
-        key={JSON.stringify(data.override)}
         workspaceId={workspaceId}
         keyId={keyId}
         saved={data.override?.actions ?? {}}

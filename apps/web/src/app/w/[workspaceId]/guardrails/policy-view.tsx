@@ -19,8 +19,8 @@ export function PolicyView({ workspaceId, canEdit }: { workspaceId: string; canE
   const { data } = useSuspenseQuery(trpc.guardrails.policy.queryOptions({ workspaceId }));
   return (
     <PolicyForm
-      // a saved policy starts the form afresh
-      key={JSON.stringify(data.policy)}
+      // the form keeps its own state after a save (it is what was saved); a reload shows
+      // changes made elsewhere
       workspaceId={workspaceId}
       saved={data.policy}
       storedInvalid={data.storedInvalid}

@@ -341,8 +341,14 @@ async function main() {
       const answer = await res.text();
       const seen = await (await fetch(`${fakeUrl}/_fake/requests`)).json();
       const sent = JSON.stringify(seen[seen.length - 1]?.body);
-      if (!sent.includes("[EMAIL_1]") || sent.includes("jane.doe@") || !answer.includes("jane.doe@"))
-        throw new Error("gatehouse-guardrails: the prompt was not masked or the answer not restored");
+      if (
+        !sent.includes("[EMAIL_1]") ||
+        sent.includes("jane.doe@") ||
+        !answer.includes("jane.doe@")
+      )
+        throw new Error(
+          "gatehouse-guardrails: the prompt was not masked or the answer not restored",
+        );
     }
   }
 

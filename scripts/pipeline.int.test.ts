@@ -126,18 +126,38 @@ async function totals() {
 }
 
 /**
- * What the rollups must show for these responses, from the usage the SDKs saw and the price
- * table (or the given price for every model).
+ * The model that answered each request, by request id, from the request log. A request can be
+ * answered by another model than the one it named: an injected 429 puts gpt-4o-mini's
+ * deployment in its cooldown, and the requests after it take the route's fallback to
+ * claude-haiku-4-5, which bills at its own price.
  */
-function expected(results: readonly TrafficResult[], priceOf?: (model: string) => TokenPrice) {
+async function servedModels(results: readonly TrafficResult[]): Promise<Map<string, string>> {
+  const ids = results.flatMap((r) => (r.usage && r.requestId ? [r.requestId] : []));
+  const { rows } = await pool.query<{ id: string; upstream_model: string | null }>(
+    `SELECT id, upstream_model FROM request_logs WHERE id = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(rows.flatMap((r) => (r.upstream_model ? [[r.id, r.upstream_model]] : [])));
+}
+
+/**
+ * What the rollups must show for these responses, from the usage the SDKs saw and the price
+ * table for the model that answered (or the given price for every model).
+ */
+function expected(
+  results: readonly TrafficResult[],
+  served: ReadonlyMap<string, string>,
+  priceOf?: (model: string) => TokenPrice,
+) {
   let cost = 0n;
   let input = 0;
   let output = 0;
   let cached = 0;
   for (const r of results) {
     if (!r.usage) continue;
-    const price = priceOf?.(r.model) ?? MODEL_PRICES[r.model as keyof typeof MODEL_PRICES];
-    if (!price) throw new Error(`no built-in price for ${r.model}`);
+    const model = (r.requestId && served.get(r.requestId)) || r.model;
+    const price = priceOf?.(model) ?? MODEL_PRICES[model as keyof typeof MODEL_PRICES];
+    if (!price) throw new Error(`no built-in price for ${model}`);
     cost += BigInt(costNanoUsd(price, r.usage));
     input += r.usage.inputTokens;
     output += r.usage.outputTokens;
@@ -228,8 +248,6 @@ describe("usage pipeline, end to end", () => {
     expect(summary.injectedErrors).toBeGreaterThan(0);
     expect(summary.tokens.cachedInput).toBeGreaterThan(0);
 
-    const want = expected(results);
-    expect(BigInt(want.cost)).toBeGreaterThan(0n);
     // the acceptance criterion of the pipeline (issue 5): visible within 2 s of the last response
     const got = await waitFor(
       `${N} requests in the rollups`,
@@ -242,6 +260,10 @@ describe("usage pipeline, end to end", () => {
     console.log(
       `pipeline: ${N} requests visible in the rollups ${visibleAfterMs.toFixed(0)} ms after the last response`,
     );
+    const served = await servedModels(results);
+    expect(served.size).toBe(results.filter((r) => r.usage).length);
+    const want = expected(results, served);
+    expect(BigInt(want.cost)).toBeGreaterThan(0n);
     expect(got).toEqual(want);
 
     // per key, the same split the generator made
@@ -358,11 +380,10 @@ describe("usage pipeline, end to end", () => {
       worker = startWorker();
       await listening(worker, "worker listening");
       // exactly what was there before, plus exactly this run
-      const want = add(before, expected(results));
       await waitFor(
         "every request in the rollups",
         totals,
-        (t) => t.requests >= want.requests,
+        (t) => t.requests >= before.requests + results.length,
         30_000,
       );
       // settle: the stalled batches' re-runs must not add anything
@@ -372,6 +393,7 @@ describe("usage pipeline, end to end", () => {
         (c) => c.waiting === 0 && c.active === 0 && c.delayed === 0,
         30_000,
       );
+      const want = add(before, expected(results, await servedModels(results)));
       expect(await totals()).toEqual(want);
       expect(await queue.getFailedCount()).toBe(0);
       const { rows } = await pool.query<{ n: number }>(
@@ -443,12 +465,13 @@ describe("usage pipeline, end to end", () => {
     expect(results.some((r) => r.usage && r.usage.cachedInputTokens > 0)).toBe(true);
     const want = add(
       before,
-      expected(results, () => override),
+      expected(results, new Map(), () => override),
     );
     await waitFor("the requests in the rollups", totals, (t) => t.requests >= want.requests);
     expect(await totals()).toEqual(want);
     // and that is not what the built-in price would have charged
-    expect(expected(results).cost).not.toBe(expected(results, () => override).cost);
+    const served = await servedModels(results);
+    expect(expected(results, served).cost).not.toBe(expected(results, served, () => override).cost);
   }, 60_000);
 
   it("an Anthropic exchange that writes the prompt cache: the request log and the rollups bill each write at its TTL's price, to the nano-dollar", async () => {

@@ -1,6 +1,5 @@
 import type { Detector, Endpoint } from "@gatehouse/shared";
 import {
-  DETECTOR_LABELS,
   FindingTally,
   Masker,
   redactPlaceholder,
@@ -141,7 +140,7 @@ export function scrubUnguarded(scanner: GuardrailScanner, text: string): string 
   let at = 0;
   for (const hit of hits) {
     out +=
-      text.slice(at, hit.start) + redactPlaceholder(hit.label ?? DETECTOR_LABELS[hit.detector]);
+      text.slice(at, hit.start) + redactPlaceholder(hit.label);
     at = hit.end;
   }
   return out + text.slice(at);

@@ -30,6 +30,7 @@ const ProxyEnv = defineEnv(
     GATEHOUSE_CONFIG_CACHE_SIZE: envField.positiveInt(10_000),
     GATEHOUSE_USAGE_BUFFER_MAX: envField.positiveInt(100_000),
     GATEHOUSE_ACCESS_LOG: envField.flag(false),
+    GATEHOUSE_PROXY_SHUTDOWN_DEADLINE_MS: envField.durationMs(25_000),
     ...LOGGING_ENV,
   },
   { app: "proxy", docs: "apps/proxy/ENV.md" },

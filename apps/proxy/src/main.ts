@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info("shutting down", { signal, inFlight: app.proxy.inFlight });
-    app.close(25_000).then(
+    app.close(env.GATEHOUSE_PROXY_SHUTDOWN_DEADLINE_MS).then(
       () => {
         log.info("stopped");
         process.exit(0);

@@ -19,6 +19,7 @@ import { guardClients, serverOptions, type ClientGuard } from "./http/client-gua
 import { DEFAULT_CLIENT_LIMITS } from "./http/client-limits";
 import { nextRequestId, safeClientRequestId } from "./request-id";
 import { createUpstreamAgent, UpstreamAgents } from "./upstream/agent";
+import { ProxyShutdownError } from "./upstream/call";
 import { DeploymentHealth } from "./routing";
 import { buildUsageEvent } from "./pipeline/usage-event";
 import type { UsageSink } from "./usage/emitter";
@@ -44,7 +45,10 @@ export interface Proxy {
   listen(port: number, host?: string): Promise<{ url: string }>;
   /**
    * Stops accepting connections, lets in-flight requests finish until the deadline, then cuts
-   * what is left. Does not touch the config store or the usage sink (their owner closes them).
+   * what is left: each is answered in its client's format (a 503 it can retry elsewhere, or an
+   * error event ending a stream) and recorded as proxy_shutdown, and the connections close
+   * after SHUTDOWN_GRACE_MS at most. Does not touch the config store or the usage sink (their
+   * owner closes them).
    */
   close(deadlineMs?: number): Promise<void>;
   /** requests being handled */
@@ -61,6 +65,9 @@ export const DEFAULT_SETTINGS: ProxySettings = {
   reservationTtlMs: 900_000,
   ...DEFAULT_CLIENT_LIMITS,
 };
+
+/** after the shutdown deadline, how long the cut requests get to write their last words */
+const SHUTDOWN_GRACE_MS = 1_000;
 
 const HEALTH_INDEX = endpointIndex("health");
 const OTHER_INDEX = endpointIndex("other");
@@ -95,12 +102,16 @@ export function createProxy(options: ProxyOptions): Proxy {
   };
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
+  /** the model requests in flight, for the shutdown deadline to cut */
+  const live = new Set<RequestContext>();
 
   const finish = (ctx: RequestContext) => {
     inFlight--;
+    live.delete(ctx);
     metrics.inFlight = inFlight;
     const latencyMs = performance.now() - ctx.t0;
-    if (ctx.cutByShutdown) ctx.errorType ??= "proxy_shutdown";
+    // who ended it is the record, whatever the client was told (a 503, an error event)
+    if (ctx.cutByShutdown) ctx.errorType = "proxy_shutdown";
     if (ctx.status === 0) ctx.status = ctx.clientAborted ? 499 : ctx.res.statusCode;
     metrics.countRequest(ctx.spec.metricIndex, ctx.status);
     metrics.requestDuration.observe(latencyMs / 1000);
@@ -140,7 +151,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   };
 
   const fail = (ctx: RequestContext, error: unknown) => {
-    if (error instanceof ClientGoneError || ctx.clientAborted || ctx.cutByShutdown) {
+    if (error instanceof ClientGoneError || ctx.clientAborted || ctx.res.destroyed) {
       if (!ctx.cutByShutdown) ctx.clientAborted = true;
       if (!ctx.res.headersSent) ctx.res.destroy();
       return;
@@ -185,6 +196,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     inFlight++;
     metrics.inFlight = inFlight;
     const ctx = new RequestContext(services, endpoint, req, res, id, requestId, Date.now(), t0);
+    live.add(ctx);
     res.once("close", () => {
       if (!res.writableFinished) {
         // who ended it: the gateway's own shutdown deadline, or the client
@@ -324,6 +336,19 @@ export function createProxy(options: ProxyOptions): Proxy {
         ]);
       }
       cuttingAtDeadline = true;
+      if (inFlight > 0) {
+        // what is still in flight is told so in its own format (a 503, or a stream's error
+        // event) and recorded as proxy_shutdown; the connections close after a short grace
+        const shutdown = new ProxyShutdownError();
+        for (const ctx of live) {
+          ctx.cutByShutdown = true;
+          ctx.abort?.timeOut(shutdown);
+        }
+        await Promise.race([
+          new Promise<void>((resolve) => idleWaiters.push(resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+        ]);
+      }
       server.closeAllConnections();
       await closed;
       await agents.close();

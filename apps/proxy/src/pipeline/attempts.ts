@@ -6,6 +6,7 @@ import { JSON_TYPE, sendBody } from "../http/send";
 import { orderRoutes, type DeploymentHealth } from "../routing";
 import { estimateAnthropicInputTokens } from "../tokens/estimate";
 import { classifyAttempt, type AttemptOutcome, type UpstreamErrorKind } from "../upstream/classify";
+import { SHUTDOWN_MESSAGE } from "../upstream/errors";
 import { buildUpstreamRequest } from "./build-upstream-request";
 import { ANSWERED, callAttempt, type AttemptResult } from "./attempt-call";
 import type { RequestContext } from "./context";
@@ -45,6 +46,8 @@ export async function runAttempts(ctx: RequestContext): Promise<void> {
       ctx.done = true;
       return;
     }
+    // the shutdown deadline came during a retry's wait: no new attempt
+    if (ctx.cutByShutdown) throw new GatewayError("unavailable", SHUTDOWN_MESSAGE);
     const deployment = candidates[i]!;
     const hasNextCandidate = i + 1 < candidates.length;
     const state = health.state(

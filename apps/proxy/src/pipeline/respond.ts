@@ -131,7 +131,7 @@ export async function relayStreamed(
       onCommit();
     },
     onFirstByte: () => markFirstByte(ctx),
-    gone: () => ctx.clientAborted || ctx.cutByShutdown || upstream.aborted,
+    gone: () => ctx.clientAborted || upstream.aborted,
     classify: (error) => {
       ctx.services.log.debug("upstream stream failed", { requestId: ctx.id, error });
       return classifyUpstreamError(error, ctx.adapter!.type, false);

@@ -33,7 +33,8 @@ export interface StreamRelayInput {
   onCommit(): void;
   /** the first byte went to the client (time to first byte) */
   onFirstByte(): void;
-  /** the client (or the gateway's own shutdown) ended the request: don't write an error tail */
+  /** the client ended the request (its connection is gone): no error tail. The gateway's own
+   * shutdown deadline is not this: it cuts the upstream call, and the client gets the tail. */
   gone(): boolean;
   /** an upstream failure in our own words (never the provider's address or key) */
   classify(error: unknown): UpstreamFailure;

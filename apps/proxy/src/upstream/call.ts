@@ -9,6 +9,15 @@ export class TotalTimeoutError extends Error {
   }
 }
 
+/** The proxy's own shutdown deadline came while the call was in flight (server.close). */
+export class ProxyShutdownError extends Error {
+  override readonly name = "ProxyShutdownError";
+  readonly code = "GATEHOUSE_PROXY_SHUTDOWN";
+  constructor() {
+    super("the gateway's shutdown deadline cut the upstream call");
+  }
+}
+
 /** A stream's first content event did not come within its time-to-first-token limit. */
 export class FirstContentTimeoutError extends Error {
   override readonly name = "FirstContentTimeoutError";

@@ -27,6 +27,11 @@ const UNREACHABLE_CODES = new Set([
   "UND_ERR_DESTROYED",
 ]);
 
+/** What a client is told when the gateway's shutdown deadline cuts its request: a 503 (or an
+ * error event) it can retry, against another replica. */
+export const SHUTDOWN_MESSAGE =
+  "The gateway is shutting down and cut this request at its shutdown deadline; retry it.";
+
 /**
  * Classifies a failed upstream call. Messages are our own words: undici's can carry the
  * upstream address, never a key, but a client has no use for either.
@@ -38,6 +43,8 @@ export function classifyUpstreamError(
 ): UpstreamFailure {
   if (aborted) return { type: "client_aborted", message: "the client closed the connection" };
   const code = errorCode(error);
+  // not the provider's fault: never retried, never counted against the deployment's health
+  if (code === "GATEHOUSE_PROXY_SHUTDOWN") return { type: "unavailable", message: SHUTDOWN_MESSAGE };
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return { type: "upstream_timeout", message: timeoutMessage(code, provider) };
   }

@@ -139,8 +139,7 @@ export function scrubUnguarded(scanner: GuardrailScanner, text: string): string 
   let out = "";
   let at = 0;
   for (const hit of hits) {
-    out +=
-      text.slice(at, hit.start) + redactPlaceholder(hit.label);
+    out += text.slice(at, hit.start) + redactPlaceholder(hit.label);
     at = hit.end;
   }
   return out + text.slice(at);

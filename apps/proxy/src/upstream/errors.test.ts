@@ -18,9 +18,9 @@ describe("classifyUpstreamError", () => {
       "upstream_timeout",
     );
     const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-    expect(classifyUpstreamError(new errors.SocketError("x", undefined), "openai", false).type).toBe(
-      "upstream_unreachable",
-    );
+    expect(
+      classifyUpstreamError(new errors.SocketError("x", undefined), "openai", false).type,
+    ).toBe("upstream_unreachable");
     expect(classifyUpstreamError({ cause: reset }, "openai", false).type).toBe(
       "upstream_unreachable",
     );
@@ -37,7 +37,11 @@ describe("classifyUpstreamError", () => {
   });
 
   it("a shutdown cut is final and not the deployment's fault", () => {
-    const outcome = { kind: "failure", errorType: "unavailable", message: SHUTDOWN_MESSAGE } as const;
+    const outcome = {
+      kind: "failure",
+      errorType: "unavailable",
+      message: SHUTDOWN_MESSAGE,
+    } as const;
     const policy = {
       retriesSoFar: 0,
       maxRetries: 2,

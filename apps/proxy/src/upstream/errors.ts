@@ -44,7 +44,8 @@ export function classifyUpstreamError(
   if (aborted) return { type: "client_aborted", message: "the client closed the connection" };
   const code = errorCode(error);
   // not the provider's fault: never retried, never counted against the deployment's health
-  if (code === "GATEHOUSE_PROXY_SHUTDOWN") return { type: "unavailable", message: SHUTDOWN_MESSAGE };
+  if (code === "GATEHOUSE_PROXY_SHUTDOWN")
+    return { type: "unavailable", message: SHUTDOWN_MESSAGE };
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return { type: "upstream_timeout", message: timeoutMessage(code, provider) };
   }

@@ -191,6 +191,15 @@ const expectAnthropic503 = (o: Outcome) =>
     },
   });
 
+const expectBudgetExceeded = (o: Outcome) =>
+  expect(o).toMatchObject({
+    status: 429,
+    body: {
+      code: "budget_exceeded",
+      message: expect.stringContaining("lifetime budget of this key"),
+    },
+  });
+
 async function readyz(): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${proxyUrl}/readyz`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -209,7 +218,7 @@ beforeAll(async () => {
   seed = await seedDemo(db.prisma, redis, {
     fakeProviderUrl: fake.url,
     encryptionKeys: ENCRYPTION_KEYS,
-    extraKeys: 4,
+    extraKeys: 5,
   });
   worker = startWorker();
   await startProxy();
@@ -240,10 +249,31 @@ describe("config recovery after Redis loses its data", () => {
     });
   });
 
-  it("flushed mid-traffic: cold keys 503 (never 401), warm keys keep working, not ready, then the worker republishes on its own", async () => {
+  it("flushed mid-traffic: cold keys 503 (never 401), warm keys keep working, a spent budget stays shut, not ready, then the worker republishes on its own", async () => {
     const [warmA, warmB, coldA, coldB] = [seed.key, ...seed.extraKeys.map((k) => k.key)];
     expect((await viaOpenai(warmA!)).status).toBe(200);
     expect((await viaAnthropic(warmB!)).status).toBe(200);
+
+    // a key whose lifetime budget is used up, per PostgreSQL's rollups (what the dashboard
+    // shows); the proxy has it cached from its first refusal
+    const spent = seed.extraKeys[4]!;
+    await db.prisma.usageDaily.create({
+      data: {
+        workspaceId: seed.workspaceId,
+        day: new Date("2020-01-01T00:00:00.000Z"),
+        keyId: spent.keyId,
+        model: OPENAI_MODEL,
+        costNanoUsd: 1_000_000n,
+        requests: 10,
+      },
+    });
+    await db.prisma.virtualKey.update({
+      where: { id: spent.keyId },
+      data: { budgetAmountNanoUsd: 1_000_000n, budgetPeriod: "lifetime" },
+    });
+    await publishKey(db.prisma, redis, spent.keyId);
+    expectBudgetExceeded(await viaOpenai(spent.key));
+    const spentStatuses: number[] = [];
 
     // traffic on the warm keys for the whole test
     const statuses: number[] = [];
@@ -252,6 +282,10 @@ describe("config recovery after Redis loses its data", () => {
       for (let i = 0; running; i++) {
         statuses.push((i % 2 === 0 ? await viaOpenai(warmA!) : await viaAnthropic(warmB!)).status);
       }
+    })();
+    // and the spent key keeps asking, the whole time
+    const spentTraffic = (async () => {
+      while (running) spentStatuses.push((await viaOpenai(spent.key)).status);
     })();
     await waitFor(
       "some traffic",
@@ -297,6 +331,12 @@ describe("config recovery after Redis loses its data", () => {
       },
     });
     expectOpenai503(await viaOpenai(unpublished.secret));
+    // the spent key is cached, but its spend is gone from Redis: a retryable 503, never an
+    // admission
+    expect(await viaOpenai(spent.key)).toMatchObject({
+      status: 503,
+      body: { message: expect.stringMatching(/budget spend is being restored/) },
+    });
 
     // the replica is done (or died): the worker's periodic check republishes, nobody else acts
     await redis.del(RedisKeys.configRepublishLock);
@@ -306,11 +346,17 @@ describe("config recovery after Redis loses its data", () => {
     expect((await viaOpenai(created.secret)).status).toBe(200);
     expect((await viaOpenai(unpublished.secret)).status).toBe(200);
     expect((await viaOpenai(generateVirtualKey().secret)).status).toBe(401);
+    // the republish restored the spend from PostgreSQL: shut again, for the same reason
+    expectBudgetExceeded(await viaOpenai(spent.key));
 
     running = false;
     await traffic;
+    await spentTraffic;
     expect(statuses.length).toBeGreaterThan(4);
     expect(new Set(statuses)).toEqual(new Set([200]));
+    // never a 401 (the key is known) and never admitted (the budget is spent)
+    expect(spentStatuses.length).toBeGreaterThan(4);
+    expect(new Set(spentStatuses)).toEqual(new Set([429, 503]));
     expect(worker!.output()).toMatch(/republished the whole config/);
   });
 

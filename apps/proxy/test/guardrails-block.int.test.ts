@@ -114,14 +114,16 @@ describe("a secret in the answer", () => {
     },
   ];
 
-  it("a streamed answer is cut with an error event in the client's format", async () => {
-    const stream = await openai.chat.completions.create({
-      model: ROUTES.openai,
-      stream: true,
-      messages: [{ role: "user", content: "weather please" }],
-      tools: leakyTools,
-      tool_choice: "required",
-    });
+  it("a streamed answer is cut with an error event in the client's format, recorded as the block it was", async () => {
+    const { data: stream, response } = await openai.chat.completions
+      .create({
+        model: ROUTES.openai,
+        stream: true,
+        messages: [{ role: "user", content: "weather please" }],
+        tools: leakyTools,
+        tool_choice: "required",
+      })
+      .withResponse();
     let args = "";
     const error = await (async () => {
       for await (const chunk of stream)
@@ -130,6 +132,10 @@ describe("a secret in the answer", () => {
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as Error).message).toContain("github_token");
     expect(args).not.toContain("ghp_");
+    // the guardrail ended it, not the provider (which the relay stopped reading)
+    const event = await eventOf(world, response);
+    expect(event).toMatchObject({ status: 200, streamed: true, errorType: "guardrail_blocked" });
+    expect(event.inputTokens).toBeGreaterThan(0);
 
     const aStream = anthropic.messages.stream({
       model: ROUTES.anthropic,
@@ -162,6 +168,11 @@ describe("a secret in the answer", () => {
     expect(apiError.message).toContain("github_token");
     expect(apiError.message).not.toContain(GITHUB);
     const event = await eventOf(world, apiError);
+    // refused, and billed: the provider generated the answer
+    expect(event).toMatchObject({ status: 400, errorType: "guardrail_blocked" });
+    expect(event.inputTokens).toBeGreaterThan(0);
+    expect(event.outputTokens).toBeGreaterThan(0);
+    expect(BigInt(event.costNanoUsd)).toBeGreaterThan(0n);
     expect(event.guardrails).toContainEqual({
       detector: "github_token",
       action: "block",

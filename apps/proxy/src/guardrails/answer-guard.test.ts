@@ -287,21 +287,25 @@ describe("restoring placeholders in JSON answers", () => {
 
   it("a blocked secret in a JSON answer is a guardrail_blocked error naming the detector", () => {
     const token = "ghp_" + "Ab1".repeat(12);
-    const guard = new AnswerGuard(guarded());
-    expect(() =>
-      guard.rawJson(Buffer.from(JSON.stringify({ choices: [{ message: { content: token } }] }))),
-    ).toThrow(GatewayError);
-    try {
-      guard.message({
-        id: null,
-        finishReason: "stop",
-        usage: null,
-        content: [{ type: "text", text: token }],
-      });
-    } catch (error) {
-      expect((error as GatewayError).type).toBe("guardrail_blocked");
-      expect((error as GatewayError).message).toContain("github_token");
-      expect((error as GatewayError).message).not.toContain(token);
+    // same format: the raw bytes; the guard notes the block, the caller refuses the answer
+    const raw = new AnswerGuard(guarded());
+    expect(raw.blockedError()).toBeNull();
+    raw.rawJson(Buffer.from(JSON.stringify({ choices: [{ message: { content: token } }] })));
+    expect(raw.blocked).toBe("github_token");
+    // translated: the typed message
+    const typed = new AnswerGuard(guarded());
+    typed.message({
+      id: null,
+      finishReason: "stop",
+      usage: null,
+      content: [{ type: "text", text: token }],
+    });
+    for (const guard of [raw, typed]) {
+      const error = guard.blockedError();
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error!.type).toBe("guardrail_blocked");
+      expect(error!.message).toContain("github_token");
+      expect(error!.message).not.toContain(token);
     }
   });
 });

@@ -28,8 +28,8 @@ function answerBlockedMessage(detector: Detector): string {
 }
 
 /**
- * The answer side of a guarded request, one transform for every wire format (the chain parses
- * the upstream into typed events, whatever the formats): the answer is scanned for what must
+ * The answer side of a guarded request, one transform for every wire format (the chain hands
+ * it the answer's content as typed events, whatever the formats): the answer is scanned for what must
  * not leak (secrets, custom patterns, deny-list; policy.scanResponses) and the request's
  * placeholders are restored, in text deltas and tool-call argument deltas alike.
  *
@@ -85,20 +85,30 @@ export class AnswerGuard implements ResponseTransform {
     }
   }
 
+  flush(next: EventSink): void {
+    if (this.blocked === null) this.flushAll(next);
+  }
+
   end(next: EventSink): void {
     if (this.blocked === null) this.flushAll(next);
   }
 
-  /** A complete answer (translated JSON): scanned and restored block by block. */
+  /** A complete answer (translated JSON): scanned and restored block by block. A block is
+   * noted (`blocked`), not thrown: the caller records the answer's usage, then refuses it. */
   message(message: ResponseMessage): ResponseMessage {
     const content = message.content.map((block) =>
       block.type === "tool_call"
         ? { ...block, arguments: this.complete(block.arguments, true) }
         : { ...block, text: this.complete(block.text, false) },
     );
-    if (this.blocked !== null)
-      throw new GatewayError(GUARDRAIL_BLOCKED, answerBlockedMessage(this.blocked));
     return { ...message, content };
+  }
+
+  /** What the client gets instead of a complete answer that a `block` action stopped. */
+  blockedError(): GatewayError | null {
+    return this.blocked === null
+      ? null
+      : new GatewayError(GUARDRAIL_BLOCKED, answerBlockedMessage(this.blocked));
   }
 
   /**
@@ -115,8 +125,8 @@ export class AnswerGuard implements ResponseTransform {
       parsed = parseOrNull(text);
       if (parsed !== null) mapStrings(parsed, (s) => this.scanComplete(s));
       else text = this.scanComplete(text);
-      if (this.blocked !== null)
-        throw new GatewayError(GUARDRAIL_BLOCKED, answerBlockedMessage(this.blocked));
+      // refused by the caller once it has the answer's usage: the bytes stay as they came
+      if (this.blocked !== null) return raw;
     }
     if (this.restores && (parsed !== null || text.includes("["))) {
       const originals = this.guard.masker.originals;

@@ -160,7 +160,8 @@ export async function callAttempt(
         attempt.errorType = relayed.errorType;
         bill(ctx, attempt, relayed.usage, false);
         outcome = FAILED_AFTER_COMMIT;
-        health.failed(state, deployment.cooldown, probe);
+        // a guardrail's cut is no fault of the deployment's
+        if (!relayed.cut) health.failed(state, deployment.cooldown, probe);
       }
       return { outcome, call, errorBody };
     }

@@ -79,6 +79,9 @@ export function sendJsonAnswer(ctx: RequestContext, upstream: UpstreamCall, raw:
     throw error;
   }
   ctx.usage = answer.usage ?? ZERO_USAGE;
+  // a blocked answer is refused, and billed: the provider generated it
+  const blocked = transforms.guard?.blockedError() ?? null;
+  if (blocked !== null) throw blocked;
   if (transforms.capture !== null) ctx.responseText = transforms.capture.text;
   const contentType = upstream.header("content-type");
   sendBody(
@@ -144,8 +147,9 @@ export async function relayStreamed(
   if (!result.committed) return { ...result, usage };
   ctx.usage = usage;
   if (transforms.capture !== null) ctx.responseText = transforms.capture.text;
+  if (!result.gone && result.errorType !== null) ctx.errorType = result.errorType;
+  // a block is what ended the answer, whatever the upstream did after it
   if (transforms.guard !== null && transforms.guard.blocked !== null)
     ctx.errorType = "guardrail_blocked";
-  if (!result.gone && result.errorType !== null) ctx.errorType = result.errorType;
   return { ...result, usage };
 }

@@ -51,6 +51,9 @@ export interface StreamRelayResult {
   readonly failure: UpstreamFailure | null;
   /** the client went away before the end */
   readonly gone: boolean;
+  /** a transform of the chain ended the answer (a guardrail block; errorType says which):
+   * not the upstream's failure, the upstream was not read further */
+  readonly cut: boolean;
 }
 
 /**
@@ -111,7 +114,11 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
       input.onCommit();
     };
 
-    const settle = (tail: string, result: Omit<StreamRelayResult, "committed" | "failure">) => {
+    const settle = (
+      tail: string,
+      result: Omit<StreamRelayResult, "committed" | "failure" | "cut">,
+      cut = false,
+    ) => {
       if (settled) return;
       settled = true;
       clearTimer();
@@ -121,7 +128,7 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
         write(tail);
         res.end();
       }
-      resolve({ ...result, committed: true, failure: null });
+      resolve({ ...result, committed: true, failure: null, cut });
     };
     /** before the commit: nothing was written, the attempt failed */
     const fail = (failure: UpstreamFailure) => {
@@ -131,7 +138,14 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
       chain.close();
       upstream.discard();
       pending = "";
-      resolve({ committed: false, complete: false, errorType: failure.type, failure, gone: false });
+      resolve({
+        committed: false,
+        complete: false,
+        errorType: failure.type,
+        failure,
+        gone: false,
+        cut: false,
+      });
     };
     const takePending = () => {
       const out = pending;
@@ -140,7 +154,8 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
     };
     /** held until content: commit when it came (or too much came without it) */
     const holdOrCommit = (): boolean => {
-      if (chain.contentStarted || pending.length > MAX_HELD_CHARS) {
+      // a transform's cut is the answer too: its error event goes out
+      if (chain.contentStarted || chain.cutBy !== null || pending.length > MAX_HELD_CHARS) {
         commit();
         return true;
       }
@@ -159,6 +174,11 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
         splitter.feed(chunk);
         if (!committed && !holdOrCommit()) return;
         if (pending !== "") write(takePending());
+        if (chain.cutBy !== null) {
+          // the chain wrote its error event: nothing more is read, the provider stops generating
+          upstream.discard();
+          settle("", { complete: false, errorType: chain.cutBy, gone: false }, true);
+        }
       },
       end() {
         if (settled) return;
@@ -195,6 +215,7 @@ export function relayStream(input: StreamRelayInput): Promise<StreamRelayResult>
               errorType: null,
               failure: null,
               gone: true,
+              cut: false,
             });
           }
           return;

@@ -30,16 +30,20 @@ export interface StreamSerialiser {
 }
 
 /**
- * One step of the response chain between the upstream and the client (usage accounting,
- * payload capture; next: PII restore, a cache tee). Composed in order; each sees what the
- * previous one passed on.
+ * One step of the response chain between the upstream and the client (guardrails' answer
+ * guard, usage accounting, payload capture; next: a cache tee). Composed in order; each sees
+ * what the previous one passed on.
  */
 export interface ResponseTransform {
-  /** It must see the answer's content as typed events: a chain with such a transform never
-   * forwards the upstream's bytes untouched, even when the formats match. */
+  /** It must see the answer's content as typed events: with such a transform a same-format
+   * stream goes through the editing chain (content deltas typed, every other event as it
+   * came), never the plain pass-through. */
   readonly needsContent: boolean;
   /** A streamed event: pass it on with `next` (zero, one or several times). */
   event?(event: ResponseEvent, next: EventSink): void;
+  /** An upstream event is about to go out untouched (editing chain): pass on, with `next`,
+   * what is held back, so it goes out before it. */
+  flush?(next: EventSink): void;
   /** The stream is over (cleanly, failed, or the client left): release anything held. */
   end?(next: EventSink): void;
   /** A complete (non-streamed, translated or content-needing) answer: return it, maybe changed. */

@@ -3,7 +3,8 @@ import type { StreamTranslatorOptions, WireFormat } from "../types";
 import { AnthropicPassthroughTranslator } from "./anthropic-passthrough";
 import { AnthropicStreamParser } from "./anthropic-parser";
 import { AnthropicSerialiser } from "./anthropic-serialiser";
-import { PassthroughChain, TranslatingChain, type ResponseChain } from "./chain";
+import { EditingChain, PassthroughChain, TranslatingChain, type ResponseChain } from "./chain";
+import { AnthropicDeltaEditor, OpenaiChatDeltaEditor } from "./delta-editors";
 import type { ResponseTransform, StreamParser, StreamSerialiser } from "./chain-types";
 import { OpenaiChatStreamParser } from "./openai-chat-parser";
 import { OpenaiChatSerialiser } from "./openai-chat-serialiser";
@@ -16,7 +17,9 @@ const CHAT_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(["chat.completio
  * The response chain for one streamed request. `endpoint` is the client's endpoint (for the
  * translating pairs either side's chat endpoint is accepted). When the formats match and no
  * transform needs the content, the upstream's bytes go out untouched and only usage is
- * sniffed; otherwise the stream is parsed into typed events and serialised for the client.
+ * sniffed; when one does, the upstream's events still go out as they came except the content
+ * deltas (EditingChain); otherwise the stream is parsed into typed events and serialised for
+ * the client.
  * Throws for a combination that cannot stream (a bug in the caller, not a client error).
  */
 export function createResponseChain(
@@ -27,7 +30,25 @@ export function createResponseChain(
   transforms: readonly ResponseTransform[] = [],
 ): ResponseChain {
   const needsContent = transforms.some((t) => t.needsContent);
-  if (clientFormat === upstreamFormat && !needsContent) {
+  if (clientFormat === upstreamFormat && needsContent) {
+    // the upstream's events as they came, its content deltas through the transforms
+    if (clientFormat === "openai" && endpoint === "chat.completions") {
+      return new EditingChain(
+        new OpenaiPassthroughTranslator(!options.clientWantsUsage),
+        new OpenaiChatStreamParser(),
+        new OpenaiChatDeltaEditor(),
+        transforms,
+      );
+    }
+    if (clientFormat === "anthropic" && endpoint === "messages") {
+      return new EditingChain(
+        new AnthropicPassthroughTranslator(),
+        new AnthropicStreamParser(),
+        new AnthropicDeltaEditor(),
+        transforms,
+      );
+    }
+  } else if (clientFormat === upstreamFormat) {
     if (clientFormat === "openai") {
       // chat and legacy completions streams share a shape: choices, finish_reason, usage chunk
       if (endpoint === "chat.completions" || endpoint === "completions")

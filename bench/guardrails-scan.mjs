@@ -7,7 +7,7 @@
 // its own ("cold": libphonenumber's verdict cache cannot help, as for a new conversation);
 // "warm" rescans one prompt (a conversation re-sending its history). Medians after a warm-up.
 //
-//   node --import tsx bench/guardrails-scan.mjs [--kb=32] [--iterations=2000] [--planted=24]
+//   npm run bench:guardrails -- [--kb=32] [--iterations=2000] [--planted=24]
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { GuardrailPolicySchema } from "../packages/shared/src/guardrail-policy.ts";
@@ -79,7 +79,8 @@ export function buildPrompt(kb = KB, planted = PLANTED, variant = 0, dense = fal
 
 const policy = GuardrailPolicySchema.parse({
   enabled: true,
-  // every detector on: mask the lot (block would stop at the first secret in a real request)
+  // every detector on, with the defaults: PII masked, secrets blocked (the scan still finds
+  // every value: the refusal happens after it), IPs masked, the injection heuristic logged
   actions: { ip: "mask", prompt_injection: "log" },
   customPatterns: [{ name: "TICKET", pattern: "TCK-\\d{6}", action: "mask" }],
   denyList: ["Project Nightingale", "acme-internal"],

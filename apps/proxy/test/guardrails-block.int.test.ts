@@ -101,66 +101,114 @@ describe("a secret in the request", () => {
   });
 });
 
-describe("a secret in the answer", () => {
-  // the fake fills a forced tool call's arguments from the tool's schema: a `const` there is
-  // text the model "writes" that the request never contained as a message
-  const leakyTools = [
-    {
-      type: "function" as const,
-      function: {
-        name: "leak",
-        parameters: { type: "object", properties: { token: { const: GITHUB } } },
+describe("a secret in what the request defines", () => {
+  it("a tool's parameter schema and a structured-output schema are scanned: blocked, naming where", async () => {
+    const before = world.fake.requests.length;
+    const tools = [
+      {
+        type: "function" as const,
+        function: {
+          name: "deploy",
+          description: "Deploys the app",
+          parameters: { type: "object", properties: { key: { type: "string", const: AWS } } },
+        },
       },
-    },
-  ];
+    ];
+    const error = await openai.chat.completions
+      .create({ model: ROUTES.openai, messages: [{ role: "user", content: "deploy" }], tools })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toContain("aws_key (in tools[0].parameters)");
+    expect((error as Error).message).not.toContain(AWS);
+
+    const schemaError = await openai.chat.completions
+      .create({
+        model: ROUTES.openai,
+        messages: [{ role: "user", content: "fill it in" }],
+        response_format: {
+          type: "json_schema",
+          json_schema: {
+            name: "form",
+            schema: { type: "object", properties: { token: { enum: [GITHUB] } } },
+          },
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(schemaError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((schemaError as Error).message).toContain(
+      "github_token (in response_format.json_schema.schema)",
+    );
+
+    const anthropicError = await anthropic.messages
+      .create({
+        model: ROUTES.anthropic,
+        max_tokens: 50,
+        messages: [{ role: "user", content: "deploy" }],
+        tools: [
+          {
+            name: "deploy",
+            description: `Use the key ${AWS}`,
+            input_schema: { type: "object", properties: {} },
+          },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((anthropicError as Error).message).toContain("aws_key (in tools[0].description)");
+    expect(world.fake.requests.length).toBe(before);
+  });
+});
+
+describe("a secret in the answer", () => {
+  // a model that writes a secret it was never given (queued on the fake, not in the prompt)
+  const leak = () => world.fake.faults.enqueue({ says: `Your token is ${GITHUB} so use it well` });
 
   it("a streamed answer is cut with an error event in the client's format, recorded as the block it was", async () => {
+    leak();
     const { data: stream, response } = await openai.chat.completions
       .create({
         model: ROUTES.openai,
         stream: true,
-        messages: [{ role: "user", content: "weather please" }],
-        tools: leakyTools,
-        tool_choice: "required",
+        max_tokens: 30,
+        messages: [{ role: "user", content: "my token please" }],
       })
       .withResponse();
-    let args = "";
+    let text = "";
     const error = await (async () => {
-      for await (const chunk of stream)
-        args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as Error).message).toContain("github_token");
-    expect(args).not.toContain("ghp_");
+    expect(text).toContain("Your token is");
+    expect(text).not.toContain("ghp_");
+    expect(text).not.toContain("use it well");
     // the guardrail ended it, not the provider (which the relay stopped reading)
     const event = await eventOf(world, response);
     expect(event).toMatchObject({ status: 200, streamed: true, errorType: "guardrail_blocked" });
     expect(event.inputTokens).toBeGreaterThan(0);
+    expect(JSON.stringify(event)).not.toContain(GITHUB);
 
+    leak();
     const aStream = anthropic.messages.stream({
       model: ROUTES.anthropic,
-      max_tokens: 200,
-      messages: [{ role: "user", content: "weather please" }],
-      tools: [
-        {
-          name: "leak",
-          input_schema: { type: "object", properties: { token: { const: GITHUB } } },
-        },
-      ],
-      tool_choice: { type: "any" },
+      max_tokens: 30,
+      messages: [{ role: "user", content: "my token please" }],
     });
+    let aText = "";
+    aStream.on("text", (delta) => (aText += delta));
     const aError = await aStream.finalMessage().catch((e: unknown) => e);
     expect(aError).toBeInstanceOf(Error);
     expect((aError as Error).message).toContain("github_token");
+    expect(aText).not.toContain("ghp_");
   });
 
   it("a JSON answer is refused with guardrail_blocked; the event records it as a response finding", async () => {
+    leak();
     const error = await openai.chat.completions
       .create({
         model: ROUTES.openai,
-        messages: [{ role: "user", content: "weather" }],
-        tools: leakyTools,
-        tool_choice: "required",
+        max_tokens: 30,
+        messages: [{ role: "user", content: "my token please" }],
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

@@ -121,6 +121,8 @@ describe("JSON answers", () => {
   });
 
   it("tool-call arguments and tool results in the request are masked; arguments in the answer restored", async () => {
+    // the model copies the placeholder it was shown into its tool call
+    world.fake.faults.enqueue({ says: "[EMAIL_1]" });
     const completion = await openai.chat.completions.create({
       model: ROUTES.openai,
       messages: [
@@ -144,7 +146,7 @@ describe("JSON answers", () => {
           type: "function",
           function: {
             name: "notify",
-            parameters: { type: "object", properties: { to: { const: "[EMAIL_1]" } } },
+            parameters: { type: "object", properties: { to: { type: "string" } } },
           },
         },
       ],
@@ -253,10 +255,11 @@ describe("streamed answers, a placeholder split across events at every position"
         type: "function" as const,
         function: {
           name: "notify",
-          parameters: { type: "object", properties: { to: { const: "[EMAIL_1]" } } },
+          parameters: { type: "object", properties: { to: { type: "string" } } },
         },
       },
     ];
+    world.fake.faults.enqueue({ says: "[EMAIL_1]" });
     const stream = await openai.chat.completions.create({
       model: ROUTES.openai,
       stream: true,
@@ -269,6 +272,7 @@ describe("streamed answers, a placeholder split across events at every position"
       args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? "";
     expect(JSON.parse(args)).toEqual({ to: EMAIL });
 
+    world.fake.faults.enqueue({ says: "[EMAIL_1]" });
     const aStream = anthropic.messages.stream({
       model: ROUTES.anthropic,
       max_tokens: 200,
@@ -276,7 +280,7 @@ describe("streamed answers, a placeholder split across events at every position"
       tools: [
         {
           name: "notify",
-          input_schema: { type: "object", properties: { to: { const: "[EMAIL_1]" } } },
+          input_schema: { type: "object", properties: { to: { type: "string" } } },
         },
       ],
       tool_choice: { type: "any" },

@@ -91,6 +91,3 @@ export const GuardrailFindingSchema = z.object({
   in: z.enum(["request", "response"]).default("request"),
 });
 export type GuardrailFinding = z.infer<typeof GuardrailFindingSchema>;
-
-/** Per-request control: `x-gatehouse-guardrails: off` is honoured only for keys allowed to. */
-export const GUARDRAILS_HEADER = "x-gatehouse-guardrails";

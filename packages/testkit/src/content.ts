@@ -145,25 +145,32 @@ export function stopList(value: unknown): string[] {
 type Schema = Record<string, unknown>;
 const MAX_SCHEMA_DEPTH = 8;
 
-/** A small value that satisfies a JSON schema: all properties, one array item, first enum member. */
-export function sampleFromSchema(schema: unknown, root: unknown = schema, depth = 0): unknown {
+/** A small value that satisfies a JSON schema: all properties, one array item, first enum
+ * member; every free string is `text` ("fake", or what a queued `says` fault makes the model
+ * write). */
+export function sampleFromSchema(
+  schema: unknown,
+  root: unknown = schema,
+  depth = 0,
+  text = "fake",
+): unknown {
   if (typeof schema !== "object" || schema === null || depth > MAX_SCHEMA_DEPTH) return {};
   const s = schema as Schema;
   if ("const" in s) return s.const;
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
   if (typeof s.$ref === "string") {
-    return sampleFromSchema(resolveRef(root, s.$ref), root, depth + 1);
+    return sampleFromSchema(resolveRef(root, s.$ref), root, depth + 1, text);
   }
   for (const key of ["anyOf", "oneOf", "allOf"]) {
     const options = s[key];
     if (Array.isArray(options) && options.length > 0) {
-      return sampleFromSchema(options[0], root, depth + 1);
+      return sampleFromSchema(options[0], root, depth + 1, text);
     }
   }
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
   switch (type) {
     case "string":
-      return "fake";
+      return text;
     case "integer":
     case "number":
       return typeof s.minimum === "number" && s.minimum > 1 ? Math.ceil(s.minimum) : 1;
@@ -172,13 +179,13 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
     case "null":
       return null;
     case "array":
-      return [sampleFromSchema(s.items, root, depth + 1)];
+      return [sampleFromSchema(s.items, root, depth + 1, text)];
     default: {
       const value: Record<string, unknown> = {};
       const properties = s.properties;
       if (typeof properties === "object" && properties !== null) {
         for (const [name, property] of Object.entries(properties)) {
-          value[name] = sampleFromSchema(property, root, depth + 1);
+          value[name] = sampleFromSchema(property, root, depth + 1, text);
         }
       }
       return value;

@@ -35,6 +35,10 @@ export interface Fault {
   /** stream the text answer in pieces of this many characters instead of words (to split a
    * word, e.g. a guardrail placeholder, across events); one piece still counts one token */
   pieceChars?: number;
+  /** answer with these words instead of the prompt's, and write them into every free string
+   * of a forced tool call's arguments (a model that writes what it was never told, e.g. a
+   * secret, or a placeholder it copied); queued, since as a directive it would be the prompt */
+  says?: string;
 }
 
 export interface QueuedFault extends Fault {
@@ -78,6 +82,7 @@ const FIELDS: Record<keyof QueuedFault, { directive: string; check: Check; expec
   },
   reasoningTokens: { directive: "reasoning", check: integer(0), expected: "an integer >= 0" },
   pieceChars: { directive: "piece_chars", check: integer(1), expected: "an integer >= 1" },
+  says: { directive: "says", check: (value) => typeof value === "string", expected: "a string" },
   count: { directive: "count", check: integer(1), expected: "an integer >= 1" },
 };
 

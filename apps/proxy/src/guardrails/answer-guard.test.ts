@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../errors";
 import { createResponseChain } from "../translate/stream/create";
 import { AnswerGuard } from "./answer-guard";
-import { RequestGuard } from "./request-guard";
+import { REASSEMBLED_NOTE, RequestGuard, streamForStorage } from "./request-guard";
 
 /**
  * The answer transform over the real response chain (parsers, serialisers) for every pair of
@@ -330,5 +330,33 @@ describe("what is stored", () => {
     expect(logging.tally.toFindings()).toEqual([
       { detector: "phone", action: "log", count: 1, in: "request" },
     ]);
+  });
+
+  it("a logged value the model wrote across stream events is not stored, in either format", () => {
+    const logging = new RequestGuard(
+      new GuardrailScanner(
+        GuardrailPolicySchema.parse({ enabled: true, actions: { phone: "log" } }),
+      ),
+      null,
+    );
+    logging.scanText("call +44 20 7946 0958", "text", "input");
+    const openaiSse = ["Call +44 20 ", "7946 0958 now"]
+      .map((t) => `data: {"choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}}}]}\n\n`)
+      .join("");
+    const anthropicSse = ["Call +44 20 79", "46 0958 now"]
+      .map(
+        (t) =>
+          `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(t)}}}\n\n`,
+      )
+      .join("");
+    for (const sse of [openaiSse, anthropicSse]) {
+      const stored = streamForStorage(logging, sse);
+      expect(stored).not.toContain("7946");
+      expect(stored.startsWith(REASSEMBLED_NOTE)).toBe(true);
+      expect(stored).toContain("Call [REDACTED_PHONE] now");
+    }
+    // nothing split: the stream is stored as it went out
+    const whole = `data: {"choices":[{"index":0,"delta":{"content":"Hello there"}}]}\n\n`;
+    expect(streamForStorage(logging, whole)).toBe(whole);
   });
 });

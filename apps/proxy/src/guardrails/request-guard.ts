@@ -85,6 +85,11 @@ export class RequestGuard {
     return this.masker.masked;
   }
 
+  /** Every value storage must not hold: the ones let through, and the masked originals. */
+  keptOutValues(): string[] {
+    return [...this.unreplaced.keys(), ...this.masker.originals.values()];
+  }
+
   /** The refusal's message: the detectors and where, never a value. */
   blockMessage(): string {
     const parts = [...this.blocked].map(([detector, places]) => {
@@ -111,9 +116,72 @@ export class RequestGuard {
       const escaped = JSON.stringify(value).slice(1, -1);
       if (escaped !== value) out = out.split(escaped).join(placeholder);
     }
-    return cutPartialValue(out, [...this.unreplaced.keys(), ...this.masker.originals.values()]);
+    return cutPartialValue(out, this.keptOutValues());
   }
 }
+
+/** What a stored stream becomes when a value let through was split across its events. */
+export const REASSEMBLED_NOTE =
+  "[gatehouse: the streamed answer's text, reassembled for storage, because a value the guardrails let through was split across its events]\n";
+
+/**
+ * A streamed answer (its SSE text) about to be stored: as forStorage, and when a value found
+ * but let through (or a restored original) is still in it split across events — the model
+ * wrote it in several deltas — the stored answer is the stream's text reassembled (each
+ * channel: the text, each tool call's arguments), with those values redacted: nothing stored
+ * holds one, whatever the split.
+ */
+export function streamForStorage(guard: RequestGuard, sse: string): string {
+  const out = guard.forStorage(sse);
+  const values = guard.keptOutValues();
+  if (values.length === 0) return out;
+  const channels = streamChannels(out);
+  if (!channels.some((text) => values.some((value) => text.includes(value)))) return out;
+  return REASSEMBLED_NOTE + channels.map((text) => guard.forStorage(text)).join("\n");
+}
+
+/** The content of an OpenAI or Anthropic stream, per channel (text; each tool call's input). */
+function streamChannels(sse: string): string[] {
+  const channels = new Map<string, string>();
+  const add = (channel: string, text: unknown) => {
+    if (typeof text === "string" && text !== "")
+      channels.set(channel, (channels.get(channel) ?? "") + text);
+  };
+  for (const line of sse.split("\n")) {
+    if (!line.startsWith("data: {")) continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line.slice(6));
+    } catch {
+      continue;
+    }
+    if (!isObject(event)) continue;
+    // Anthropic: text, thinking and tool input deltas by content block
+    const delta = event.delta;
+    if (isObject(delta)) {
+      add(`block ${String(event.index)}`, delta.text ?? delta.partial_json ?? delta.thinking);
+    }
+    if (isObject(event.content_block))
+      add(`block ${String(event.index)}`, event.content_block.text);
+    // OpenAI chat: the first choice's content and each tool call's arguments
+    const choice: unknown = Array.isArray(event.choices) ? event.choices[0] : undefined;
+    if (isObject(choice) && isObject(choice.delta)) {
+      add("content", choice.delta.content);
+      add("content", choice.delta.refusal);
+      const calls = choice.delta.tool_calls;
+      if (Array.isArray(calls)) {
+        calls.forEach((call, k) => {
+          if (isObject(call) && isObject(call.function))
+            add(`tool ${String(call.index ?? k)}`, call.function.arguments);
+        });
+      }
+    }
+  }
+  return [...channels.values()];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Drops a tail that is the start (4+ characters) of one of the values. */
 function cutPartialValue(text: string, values: readonly string[]): string {

@@ -7,8 +7,12 @@ import type { TextKind } from "@gatehouse/shared/guardrails";
  * (string and content-part arrays), system/developer prompts, tool-call arguments and tool
  * results (OpenAI chat and Responses, Anthropic tool_use/tool_result), Anthropic `system` and
  * text/document blocks, Responses `instructions` and `input`, legacy completions `prompt`,
- * embeddings `input`. Prompt-template variables are covered as the rendered messages (this
- * runs after resolvePrompt). Images, audio and signed thinking blocks are left alone.
+ * embeddings `input`; and what the request defines for the model to follow: tool definitions
+ * (descriptions and parameter schemas: a `const`, an `enum`, an example is text the model
+ * reads) and structured-output schemas (`response_format`, Responses `text.format`). Names,
+ * types and object keys stay as they are (a tool's name must match the calls). Prompt-template
+ * variables are covered as the rendered messages (this runs after resolvePrompt). Images,
+ * audio and signed thinking blocks are left alone.
  */
 export type Visit = (text: string, kind: TextKind, where: string) => string;
 
@@ -49,7 +53,94 @@ function visitStrings(
     });
 }
 
+/**
+ * Tool definitions: OpenAI chat (`{type, function: {name, description, parameters}}`),
+ * Anthropic (`{name, description, input_schema}`) and Responses (`{type, name, description,
+ * parameters}`) shapes alike.
+ */
+function visitTools(body: Json, visit: Visit): void {
+  const tools = body.tools;
+  if (!Array.isArray(tools)) return;
+  tools.forEach((tool, i) => {
+    if (!isObject(tool)) return;
+    const definition = isObject(tool.function) ? tool.function : tool;
+    const where = `tools[${i}]`;
+    if (typeof definition.description === "string")
+      definition.description = visit(definition.description, "text", `${where}.description`);
+    for (const field of ["parameters", "input_schema"]) {
+      if (isObject(definition[field]))
+        definition[field] = visitSchema(definition[field], `${where}.${field}`, visit);
+    }
+  });
+}
+
+/** A structured-output definition (`{name, description, schema}`): its description and schema. */
+function visitOutputFormat(format: unknown, where: string, visit: Visit): void {
+  if (!isObject(format)) return;
+  if (typeof format.description === "string")
+    format.description = visit(format.description, "text", `${where}.description`);
+  if (isObject(format.schema)) format.schema = visitSchema(format.schema, `${where}.schema`, visit);
+}
+
+/**
+ * The texts of a JSON schema: every string value but the schema's own vocabulary (`type`,
+ * `format`, `$ref`, `pattern`… name types, formats, references and regexes, never data), and
+ * never a key (property names are the answer's field names).
+ */
+function visitSchema(schema: Json, where: string, visit: Visit, depth = 0): Json {
+  for (const key of Object.keys(schema)) {
+    const value = schema[key];
+    if (typeof value === "string") {
+      if (!SCHEMA_KEYWORDS.has(key)) schema[key] = visit(value, "text", where);
+    } else if (depth >= MAX_DEPTH || value === null || typeof value !== "object") {
+      continue;
+    } else if (SCHEMA_DATA.has(key)) {
+      // values the answer may hold (`const`, `enum`, `default`, `examples`): data, keys and all
+      schema[key] = visitValue(value, "text", where, visit, depth + 1);
+    } else if (key === "required") {
+      continue; // property names
+    } else if (Array.isArray(value)) {
+      // anyOf, oneOf, allOf, prefixItems…: schemas
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (isObject(item)) value[i] = visitSchema(item, where, visit, depth + 1);
+      }
+    } else if (key === "properties" || key === "$defs" || key === "definitions") {
+      // its keys are names: each value is a schema
+      const named = value as Json;
+      for (const name of Object.keys(named)) {
+        const property = named[name];
+        if (isObject(property)) named[name] = visitSchema(property, where, visit, depth + 1);
+      }
+    } else {
+      schema[key] = visitSchema(value as Json, where, visit, depth + 1);
+    }
+  }
+  return schema;
+}
+
+/** JSON-schema keywords whose values are data the answer may hold. */
+const SCHEMA_DATA: ReadonlySet<string> = new Set(["const", "enum", "default", "examples"]);
+
+/** JSON-schema keywords whose string values are part of the schema language, not text. */
+const SCHEMA_KEYWORDS: ReadonlySet<string> = new Set([
+  "type",
+  "format",
+  "$ref",
+  "$id",
+  "$schema",
+  "$anchor",
+  "$dynamicRef",
+  "pattern",
+  "contentEncoding",
+  "contentMediaType",
+]);
+
 function visitChat(body: Json, visit: Visit): void {
+  visitTools(body, visit);
+  const responseFormat = body.response_format;
+  if (isObject(responseFormat))
+    visitOutputFormat(responseFormat.json_schema, "response_format.json_schema", visit);
   const messages = body.messages;
   if (!Array.isArray(messages)) return;
   messages.forEach((message, i) => {
@@ -98,6 +189,7 @@ function visitContent(
 
 function visitAnthropic(body: Json, visit: Visit): void {
   visitContent(body, "system", "text", "system", visit);
+  visitTools(body, visit);
   const messages = body.messages;
   if (!Array.isArray(messages)) return;
   messages.forEach((message, i) => {
@@ -146,6 +238,8 @@ function visitAnthropicBlock(block: unknown, kind: TextKind, where: string, visi
 function visitResponses(body: Json, visit: Visit): void {
   if (typeof body.instructions === "string")
     body.instructions = visit(body.instructions, "text", "instructions");
+  visitTools(body, visit);
+  if (isObject(body.text)) visitOutputFormat(body.text.format, "text.format", visit);
   const input = body.input;
   if (typeof input === "string") {
     body.input = visit(input, "text", "input");

@@ -1,6 +1,6 @@
 import { GatewayError } from "../errors";
 import { AnswerGuard, GUARDRAIL_BLOCKED } from "../guardrails/answer-guard";
-import { RequestGuard, scrubUnguarded } from "../guardrails/request-guard";
+import { RequestGuard, scrubUnguarded, streamForStorage } from "../guardrails/request-guard";
 import { scannerFor } from "../guardrails/scanners";
 import type { RequestContext } from "./context";
 
@@ -52,9 +52,14 @@ export function answerGuardFor(ctx: RequestContext): AnswerGuard | null {
  * (restored values are masked again, values let through are redacted; a request that failed
  * before the guard stage is scanned here).
  */
-export function payloadForStorage(ctx: RequestContext, text: string | null): string | null {
+export function payloadForStorage(
+  ctx: RequestContext,
+  text: string | null,
+  streamed = false,
+): string | null {
   if (text === null) return null;
-  if (ctx.guard !== null) return ctx.guard.forStorage(text);
+  if (ctx.guard !== null)
+    return streamed ? streamForStorage(ctx.guard, text) : ctx.guard.forStorage(text);
   const policy = ctx.workspace?.snapshot.guardrails;
   if (policy === undefined || !policy.enabled || ctx.key === null) return text;
   const scanner = scannerFor(policy, ctx.key.snapshot.guardrails, () => undefined);

@@ -16,8 +16,9 @@ import type { AnswerGuard } from "../guardrails/answer-guard";
 
 /**
  * The response side of a model call, wired to the request: which transforms this request's
- * answer passes through (usage accounting always, payload capture when the workspace logs
- * payloads; PII restore and a cache tee join here), then the JSON answer or the stream relay
+ * answer passes through (the answer guard first when the request is guarded, usage
+ * accounting always, payload capture when the workspace logs payloads; a cache tee joins
+ * here), then the JSON answer or the stream relay
  * from response/, and what they learnt back onto the context. The attempt loop (attempts.ts)
  * calls these per attempt: nothing here reaches the client until an attempt is the answer.
  */

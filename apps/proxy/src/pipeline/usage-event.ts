@@ -78,7 +78,7 @@ export function buildUsageEvent(ctx: RequestContext, latencyMs: number): UsageEv
             ctx,
             ctx.rawBody === null ? null : ctx.rawBody.toString("utf8", 0, PAYLOAD_LOG_MAX_CHARS),
           ),
-          response: payloadForStorage(ctx, ctx.responseText),
+          response: payloadForStorage(ctx, ctx.responseText, ctx.stream),
         }
       : null,
   };

@@ -125,6 +125,12 @@ describe("look-alikes are left alone", () => {
     ).toEqual([]);
   });
 
+  it("a bracket around a phone number is not part of it", () => {
+    expect(found("Call me (+44 20 7946 0958) today.")).toEqual([["phone", "+44 20 7946 0958"]]);
+    expect(found("Call me (mobile: +33 6 12 34 56 78).")).toEqual([["phone", "+33 6 12 34 56 78"]]);
+    expect(found("Call (+1 (415) 555-2671) now")).toEqual([["phone", "+1 (415) 555-2671"]]);
+  });
+
   it("a quote before an address is not part of it", () => {
     expect(found("write to 'jane@example.com' now")).toEqual([["email", "jane@example.com"]]);
   });

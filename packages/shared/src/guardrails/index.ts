@@ -21,7 +21,7 @@ export {
 export { StreamScanner } from "./stream-scan";
 export { checkPatternSafety } from "./safe-regex";
 export { previewGuardrails, type GuardrailPreview } from "./preview";
-export { DETECTOR_LABELS, maskPlaceholder, redactPlaceholder, PLACEHOLDER_PATTERN } from "./labels";
+export { maskPlaceholder, redactPlaceholder, PLACEHOLDER_PATTERN } from "./labels";
 export {
   PROMPT_INJECTION_FALSE_POSITIVES,
   PROMPT_INJECTION_FALSE_POSITIVE_RATE,

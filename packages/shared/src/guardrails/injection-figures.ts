@@ -2,7 +2,7 @@
  * The prompt-injection heuristic's measured false-positive rate on the look-alike corpus
  * (look-alikes.ts, entries imitating "injection": benign text that resembles jailbreak
  * phrasings). The dashboard shows it next to the detector, labelled a heuristic. A test
- * (guardrails.test.ts) re-measures it and fails when this figure is stale.
+ * (detectors.test.ts) re-measures it and fails when this figure is stale.
  */
 export const PROMPT_INJECTION_FALSE_POSITIVES = {
   /** benign look-alike texts in the corpus */

@@ -92,10 +92,6 @@ export class FindingTally {
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
 
-  get size(): number {
-    return this.counts.size;
-  }
-
   toFindings(): GuardrailFinding[] {
     const out: GuardrailFinding[] = [];
     for (const [key, count] of this.counts) {

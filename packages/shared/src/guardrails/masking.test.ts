@@ -135,6 +135,45 @@ describe("scanning an answer stream", () => {
   });
 });
 
+describe("scanning an answer stream for custom patterns and deny-list terms", () => {
+  const freeform = new GuardrailScanner(
+    GuardrailPolicySchema.parse({
+      enabled: true,
+      actions: { deny_list: "redact", custom: "redact" },
+      customPatterns: [{ name: "TICKET", pattern: "TCK-\\d{6}", action: "redact" }],
+      denyList: ["Project Nightingale"],
+      scanResponses: true,
+    }),
+  );
+  const answer = "We shipped Project Nightingale, see TCK-204811 for it. Project Nightingales too.";
+  const expected =
+    "We shipped [REDACTED_DENIED], see [REDACTED_TICKET] for it. Project Nightingales too.";
+
+  it("a term or match across whitespace and events is found whole, at every split, once", () => {
+    for (let i = 0; i <= answer.length; i++) {
+      for (let j = i; j <= answer.length; j += 7) {
+        const hits: Hit[] = [];
+        const stream = new StreamScanner(freeform, (h) => hits.push(...h));
+        const out =
+          stream.push(answer.slice(0, i)) +
+          stream.push(answer.slice(i, j)) +
+          stream.push(answer.slice(j)) +
+          stream.flush();
+        expect(out, `split at ${i} and ${j}`).toBe(expected);
+        expect(hits.map((h) => h.label)).toEqual(["DENIED", "TICKET"]);
+      }
+    }
+  });
+
+  it("holds back no more than the window a match could still span", () => {
+    const stream = new StreamScanner(freeform, () => undefined);
+    const long = "word ".repeat(40);
+    const out = stream.push(long);
+    expect(long.length - out.length).toBeLessThanOrEqual(freeform.answerFreeformWindow + 5);
+    expect(out + stream.flush()).toBe(long);
+  });
+});
+
 describe("custom pattern safety", () => {
   it.each(["(a+)+$", "(\\w*\\s?)*x", "(a|ab)*c", "(.*)*", "(x+){2,}", "(a)\\1"])(
     "refuses %s",

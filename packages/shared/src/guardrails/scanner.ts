@@ -24,6 +24,9 @@ import { findSsns } from "./detectors/ssn";
 import { customPatternAction, effectiveActions, scansResponses } from "./effective-policy";
 import type { Hit, RawHit, TextKind } from "./types";
 
+/** A custom pattern's match is found across stream events if it is at most this long. */
+export const CUSTOM_PATTERN_WINDOW = 64;
+
 /**
  * A policy compiled for scanning (once per workspace/key snapshot, not per request): the
  * detectors whose action is not `off`, custom patterns and the deny-list as regexes.
@@ -38,6 +41,10 @@ export class GuardrailScanner {
   readonly answersScanned: boolean;
   /** custom patterns left out (invalid or unsafe): their names, for a log line */
   readonly rejectedPatterns: readonly string[];
+  /** how much of a streamed answer's end a custom pattern or deny-list term may still match
+   * into (characters; 0 when the answer policy has neither): the longest deny-list term, and
+   * at least CUSTOM_PATTERN_WINDOW with custom patterns */
+  readonly answerFreeformWindow: number;
   private readonly patterns: readonly CompiledPattern[];
   private readonly patternActions: ReadonlyMap<string, GuardrailAction>;
   private readonly denyList: RegExp | null;
@@ -68,6 +75,10 @@ export class GuardrailScanner {
       : NO_DETECTORS;
     this.active = this.requestSet.any;
     this.answersScanned = this.answerSet.any;
+    let window = this.answerSet.custom ? CUSTOM_PATTERN_WINDOW : 0;
+    if (this.answerSet.deny)
+      for (const term of policy.denyList) window = Math.max(window, term.trim().length);
+    this.answerFreeformWindow = window;
   }
 
   /** What the request-side detectors find in one text. */
@@ -85,11 +96,6 @@ export class GuardrailScanner {
     return detector === "custom"
       ? (this.patternActions.get(label) ?? "off")
       : this.actions[detector];
-  }
-
-  /** Custom patterns or a deny-list can match text of any shape (stream hold-back needs this). */
-  get answerHasFreeformPatterns(): boolean {
-    return this.answerSet.custom || this.answerSet.deny;
   }
 
   private run(text: string, kind: TextKind, set: DetectorSet): Hit[] {

@@ -11,14 +11,21 @@ import type { Hit } from "./types";
  *  - the last token (after the last space, quote, bracket, …) when it contains a secret's
  *    prefix (`sk-`, `AKIA`, `eyJ`, `://`, …) or ends with the start of one (`sk`, `AK`, `:/`);
  *  - from an unterminated `-----BEGIN … PRIVATE KEY-----` up to its END line (at most 16 KB);
- *  - with custom patterns or a deny-list in the answer policy, the last token always (they can
- *    match text of any shape; a match across whitespace is found only within one event).
- * Found secrets are replaced by `[REDACTED_<LABEL>]` (mask and redact alike: restoring an
- * answer's own secret would defeat the point), `block` stops the stream (`blocked`), `log`
- * only reports.
+ *  - with custom patterns or a deny-list in the answer policy, the last words that a match
+ *    could still span: the longest deny-list term's length (`Project Nightingale` split as
+ *    `Project` | ` Nightingale`), at least 64 characters with custom patterns
+ *    (GuardrailScanner.answerFreeformWindow), from a token's start.
+ * Each push scans the held text with the new one, so a finding across events is seen whole;
+ * one that reaches the end of the text so far (it may still grow: `TCK-2048` of `TCK-204811`)
+ * stays held with it. Found secrets are replaced by `[REDACTED_<LABEL>]` (mask and redact
+ * alike: restoring an answer's own secret would defeat the point), `block` stops the stream
+ * (`blocked`), `log` only reports. Every finding is reported once.
  */
 
 const MAX_PEM_HOLD = 16 * 1024;
+/** a match touching the end is held whole only up to this length (a pattern like `\w+` would
+ * otherwise hold the answer back without end) */
+const MAX_MATCH_HOLD = 1024;
 /** characters that end a token: whitespace, quotes, brackets, commas, semicolons */
 const TOKEN_BREAK = /[\s"'`<>(){}[\],;]/;
 /** proper prefixes of the markers that start with a letter or digit (`s`, `sk`, `AK`, `ey`) */
@@ -49,15 +56,13 @@ export class StreamScanner {
   push(fragment: string): string {
     if (this.blocked !== null) return "";
     const text = this.held + fragment;
-    const hold = this.holdFrom(text);
-    this.held = text.slice(hold);
-    return this.release(text.slice(0, hold));
+    return this.release(text, this.holdFrom(text));
   }
 
   flush(): string {
     const text = this.held;
     this.held = "";
-    return this.blocked !== null ? "" : this.release(text);
+    return this.blocked !== null ? "" : this.release(text, text.length);
   }
 
   /** Nothing is held back right now. */
@@ -65,25 +70,49 @@ export class StreamScanner {
     return this.held === "";
   }
 
-  /** Scanned text out; at a `block` hit, only what comes before it, and nothing ever after. */
-  private release(text: string): string {
+  /**
+   * `text` up to `cut` out, scanned (the rest is held). The whole text is scanned: a finding
+   * that starts before the cut is acted on whole (the cut moves past it), unless it reaches the
+   * end of the text and may still grow (then the cut moves before it); one after the cut is
+   * left for a later push. At a `block` finding, only what comes before it, never anything after.
+   */
+  private release(text: string, cut: number): string {
+    this.held = "";
     if (text === "") return text;
     const hits = this.scanner.scanAnswer(text);
-    if (hits.length === 0) return text;
-    this.onHits(hits, text);
+    if (hits.length === 0) {
+      this.held = text.slice(cut);
+      return text.slice(0, cut);
+    }
+    const acted: Hit[] = [];
     let out = "";
     let at = 0;
     for (const hit of hits) {
+      if (hit.start >= cut) break;
+      if (
+        hit.end > cut &&
+        hit.end === text.length &&
+        cut < text.length &&
+        hit.end - hit.start <= MAX_MATCH_HOLD
+      ) {
+        cut = hit.start;
+        break;
+      }
+      acted.push(hit);
       if (hit.action === "block") {
         this.blocked = hit.detector;
-        this.held = "";
+        this.onHits(acted, text);
         return out + text.slice(at, hit.start);
       }
-      if (hit.action !== "mask" && hit.action !== "redact") continue;
-      out += text.slice(at, hit.start) + redactPlaceholder(hit.label);
-      at = hit.end;
+      if (hit.action === "mask" || hit.action === "redact") {
+        out += text.slice(at, hit.start) + redactPlaceholder(hit.label);
+        at = hit.end;
+      }
+      if (hit.end > cut) cut = hit.end;
     }
-    return out + text.slice(at);
+    if (acted.length > 0) this.onHits(acted, text);
+    this.held = text.slice(cut);
+    return out + text.slice(at, cut);
   }
 
   /** Where the part that may still grow into a finding starts (text.length: nothing held). */
@@ -93,9 +122,15 @@ export class StreamScanner {
       return pem;
     let start = text.length;
     while (start > 0 && !TOKEN_BREAK.test(text[start - 1]!)) start--;
+    const window = this.scanner.answerFreeformWindow;
+    if (window > 0) {
+      // the last `window` characters, from the start of the token they begin in
+      let from = Math.max(0, text.length - window);
+      while (from > 0 && !TOKEN_BREAK.test(text[from - 1]!)) from--;
+      return Math.min(from, start);
+    }
     if (start === text.length) return start;
     const token = text.slice(start);
-    if (this.scanner.answerHasFreeformPatterns) return start;
     for (const marker of SECRET_MARKERS) if (token.includes(marker)) return start;
     // a secret starts after a non-word character: only a last word that is the start of a
     // marker (`sk`, `AKI`, `ey`) can still become one; ordinary words go out at once

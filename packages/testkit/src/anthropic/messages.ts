@@ -48,7 +48,10 @@ export function messages(x: Exchange): Reply {
     ? complete(jsonPieces(tool.input), maxTokens, [])
     : complete(
         rechunk(
-          textPieces(prompt.userText, naturalLength(fault, x.options.completionTokens, maxTokens)),
+          textPieces(
+            fault?.says ?? prompt.userText,
+            naturalLength(fault, x.options.completionTokens, maxTokens),
+          ),
           fault?.pieceChars,
         ),
         maxTokens,
@@ -269,7 +272,9 @@ function chooseTool(
   if (!tool) return invalidRequest(x, `tool_choice: tool '${named}' not found in tools`);
   return {
     name: tool.name,
-    input: JSON.stringify(sampleFromSchema(tool.input_schema ?? { type: "object" })),
+    input: JSON.stringify(
+      sampleFromSchema(tool.input_schema ?? { type: "object" }, undefined, 0, x.fault?.says),
+    ),
   };
 }
 

@@ -103,7 +103,10 @@ export function chatCompletions(x: Exchange): Reply {
   } else {
     const length = naturalLength(fault, x.options.completionTokens, limit);
     completion = complete(
-      rechunk(answerPieces(body.response_format, prompt.userText, length), fault?.pieceChars),
+      rechunk(
+        answerPieces(body.response_format, fault?.says ?? prompt.userText, length),
+        fault?.pieceChars,
+      ),
       limit,
       stopList(body.stop),
     );
@@ -199,7 +202,9 @@ function chooseTool(
   }
   return {
     name: tool.function.name as string,
-    arguments: JSON.stringify(sampleFromSchema(tool.function.parameters ?? { type: "object" })),
+    arguments: JSON.stringify(
+      sampleFromSchema(tool.function.parameters ?? { type: "object" }, undefined, 0, x.fault?.says),
+    ),
     named: named !== undefined,
   };
 }

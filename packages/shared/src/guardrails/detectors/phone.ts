@@ -17,6 +17,18 @@ const NANP = /(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[.-]\d{4}/g;
 /** a group of digits at the end of a candidate (given back when the whole is not a number) */
 const LAST_GROUP = /[ .-]?\(?\d{1,5}\)?$/;
 
+/** `+44 20 7946 0958)` in "(call +44 20 7946 0958)": the `)` closes the sentence's bracket,
+ * not an area code's, and stays out of the number (and of its placeholder). */
+function withoutUnopenedParen(candidate: string): string {
+  let open = 0;
+  for (let i = 0; i < candidate.length; i++) {
+    const c = candidate.charCodeAt(i);
+    if (c === 40 /* ( */) open++;
+    else if (c === 41 /* ) */ && --open < 0) return candidate.slice(0, i);
+  }
+  return candidate;
+}
+
 function isSeparatorDigit(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   return (c === 45 || c === 46) && isDigit(text.charCodeAt(i + 1));
@@ -29,7 +41,7 @@ export function findPhones(text: string, out: RawHit[]): void {
       const start = m.index;
       const prev = before(text, start);
       if (isWord(prev) || prev === 43) continue;
-      let candidate = m[0];
+      let candidate = withoutUnopenedParen(m[0]);
       // the following digit groups may belong to the next number (a date, a year): give them back
       for (let tries = 0; tries < 6 && candidate.length >= 8; tries++) {
         const end = start + candidate.length;
@@ -37,7 +49,7 @@ export function findPhones(text: string, out: RawHit[]): void {
           out.push({ detector: "phone", label: "PHONE", start, end });
           break;
         }
-        candidate = candidate.replace(LAST_GROUP, "");
+        candidate = withoutUnopenedParen(candidate.replace(LAST_GROUP, ""));
       }
     }
   }

@@ -1,6 +1,6 @@
-import { createPrismaClient, type PrismaClient } from "@gatehouse/db";
+import { createPrismaClient, type Prisma, type PrismaClient } from "@gatehouse/db";
 import { rebuildRollupsFromLogs } from "@gatehouse/db/usage";
-import { RedisKeys, WorkspaceSnapshotSchema } from "@gatehouse/shared";
+import { KeySnapshotSchema, RedisKeys, WorkspaceSnapshotSchema } from "@gatehouse/shared";
 import { Redis } from "ioredis";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,9 @@ import { DEMO_USER, startHarness, type Harness } from "./harness";
  * action table, has a catastrophic-backtracking pattern refused at its field and a safe one
  * accepted, saves (the policy reaches the proxies' snapshot), tries the "test this text" box
  * (masked and blocked), and sees the overview's findings chart render. The findings behind the
- * chart are request logs written here and rolled up by the worker's own rollup SQL.
+ * chart are request logs written here and rolled up by the worker's own rollup SQL. On a key's
+ * page, the test box scans the override as edited (before it is saved), and a stored override
+ * the schema refuses is shown as such and replaced by a valid one on save.
  */
 
 const SETUP_TIMEOUT_MS = 15 * 60_000;
@@ -154,5 +156,119 @@ describe("guardrails for an owner", { timeout: STEP_TIMEOUT_MS }, () => {
     expect(totals).toContain("E-mail addresses · Mask: 3 in 2 requests");
     expect(totals).toContain("AWS access keys · Block: 1 in 1 request");
     await harness.screenshot(page, "guardrails-03-overview");
+  });
+});
+
+describe("a key's guardrail override", { timeout: STEP_TIMEOUT_MS }, () => {
+  const keyPage = (keyId: string) => `${harness.baseUrl}/w/${workspaceId}/keys/${keyId}/guardrails`;
+
+  async function createKey(name: string, guardrails?: Prisma.InputJsonValue) {
+    return db.virtualKey.create({
+      data: {
+        workspaceId,
+        name,
+        keyHash: `e2e_${name.replace(/\W/g, "_")}_${Date.now()}`,
+        prefix: "gh_e2e",
+        guardrails,
+      },
+    });
+  }
+
+  /**
+   * Waits for the test box's first answer (it scans its example text, which holds an AWS key,
+   * once the page is hydrated): a control used before hydration loses what was typed or checked.
+   */
+  async function interactive() {
+    await page.getByTestId("test-output").or(page.getByTestId("test-blocked")).waitFor();
+  }
+
+  beforeAll(async () => {
+    // the workspace's own choices: e-mail addresses masked (the default), phone numbers logged
+    await db.workspace.update({
+      where: { id: workspaceId },
+      data: { guardrails: { enabled: true, actions: { phone: "log" } } },
+    });
+  });
+
+  it("the test box scans the override as edited, before it is saved; a save persists it", async () => {
+    const key = await createKey("Batch job");
+    await page.goto(keyPage(key.id));
+    await page.getByRole("heading", { name: "Key guardrails", level: 1 }).waitFor();
+    const box = page.getByLabel("Test this text");
+    const output = page.getByTestId("test-output");
+    await interactive();
+    await box.fill("Write to ada@example.com about the invoice.");
+    await output.getByText("Write to [EMAIL_1] about the invoice.").waitFor();
+
+    await page.getByLabel("E-mail addresses: redact", { exact: true }).check();
+    await output.getByText("Write to [REDACTED_EMAIL] about the invoice.").waitFor();
+    expect(await output.textContent()).not.toContain("ada@example.com");
+    const row = page.getByTestId("test-findings").getByRole("row").filter({ hasText: "E-mail" });
+    expect(await row.textContent()).toContain("Redact");
+    // nothing is saved yet: the key still follows the workspace
+    expect(
+      (await db.virtualKey.findUniqueOrThrow({ where: { id: key.id } })).guardrails,
+    ).toBeNull();
+    await harness.screenshot(page, "guardrails-04-key-unsaved-override");
+
+    await page.getByRole("button", { name: "Save override" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const snapshot = KeySnapshotSchema.parse(
+      JSON.parse((await redis.get(RedisKeys.keySnapshot(key.keyHash)))!),
+    );
+    expect(snapshot.guardrails).toEqual({ actions: { email: "redact" } });
+
+    await page.reload();
+    await interactive();
+    await box.fill("Write to ada@example.com again.");
+    await output.getByText("Write to [REDACTED_EMAIL] again.").waitFor();
+    expect(await page.getByLabel("E-mail addresses: redact", { exact: true }).isChecked()).toBe(
+      true,
+    );
+  });
+
+  it("shows a stored override the schema refuses for what it is, and saving replaces it", async () => {
+    const key = await createKey("Legacy bot", {
+      actions: { email: "hide", phone: "redact", emial: "mask" },
+    });
+    await page.goto(keyPage(key.id));
+    await interactive();
+    const alert = page.getByTestId("invalid-override");
+    const warning = (await alert.textContent()) ?? "";
+    expect(warning).toContain("E-mail addresses: hide is not an action");
+    expect(warning).toContain("emial (set to mask) is not a detector");
+    // the e-mail row shows the stored value and does not claim to inherit the workspace's
+    expect(await page.getByTestId("invalid-email").textContent()).toBe("invalid: hide");
+    const inherit = page.getByLabel("E-mail addresses: mask (inherited)", { exact: true });
+    expect(await inherit.isChecked()).toBe(false);
+    expect(await page.getByLabel("Phone numbers (international formats): redact").isChecked()).toBe(
+      true,
+    );
+    await harness.screenshot(page, "guardrails-05-key-invalid-override");
+
+    // saving waits for an action to be chosen for the invalid row
+    await page.getByRole("button", { name: "Save override" }).click();
+    await page
+      .getByRole("alert")
+      .filter({ hasText: "Choose an action for E-mail addresses" })
+      .waitFor();
+    expect((await db.virtualKey.findUniqueOrThrow({ where: { id: key.id } })).guardrails).toEqual({
+      actions: { email: "hide", phone: "redact", emial: "mask" },
+    });
+
+    await page.getByLabel("E-mail addresses: block", { exact: true }).check();
+    expect(await page.getByTestId("invalid-email").count()).toBe(0);
+    await page.getByRole("button", { name: "Save override" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    expect((await db.virtualKey.findUniqueOrThrow({ where: { id: key.id } })).guardrails).toEqual({
+      actions: { phone: "redact", email: "block" },
+    });
+
+    await page.reload();
+    await interactive();
+    expect(await page.getByLabel("E-mail addresses: block", { exact: true }).isChecked()).toBe(
+      true,
+    );
+    expect(await page.getByTestId("invalid-override").count()).toBe(0);
   });
 });

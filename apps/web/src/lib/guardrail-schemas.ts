@@ -104,10 +104,14 @@ export const UpdateGuardrailPolicySchema = GuardrailPolicyInputSchema;
 
 export const KeyIdSchema = z.string().min(1).max(64);
 
+/** A key's per-detector actions: what the override form saves and what the test box scans. */
+export const KeyOverrideActionsSchema = z.partialRecord(DetectorSchema, GuardrailActionSchema);
+export type KeyOverrideActions = z.infer<typeof KeyOverrideActionsSchema>;
+
 /** A key's override: per-detector actions; an empty map (or null) = inherit everything. */
 export const UpdateKeyOverrideSchema = z.object({
   keyId: KeyIdSchema,
-  actions: z.partialRecord(DetectorSchema, GuardrailActionSchema).nullable(),
+  actions: KeyOverrideActionsSchema.nullable(),
 });
 
 /** What the live test box scans; 32 KB, like the prompts the bench measures. */
@@ -121,6 +125,8 @@ export const TestTextInputSchema = z.object({
   policy: GuardrailPolicyInputSchema.optional(),
   /** apply this key's override on top */
   keyId: KeyIdSchema.optional(),
+  /** the key page's unsaved override (it replaces the stored one); absent = the saved one */
+  override: z.object({ actions: KeyOverrideActionsSchema }).optional(),
 });
 
 export const CheckPatternInputSchema = z.object({ pattern: z.string().min(1).max(500) });

@@ -5,7 +5,7 @@ import { TRPCError } from "@trpc/server";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { GuardrailPolicyInput } from "~/lib/guardrail-schemas";
+import type { GuardrailPolicyInput, KeyOverrideActions } from "~/lib/guardrail-schemas";
 import { createTestKeyring, createUser, createWorkspace, sessionFor } from "~/test/fixtures";
 import { createCaller } from "../root";
 import { createInnerContext } from "../trpc";
@@ -245,6 +245,51 @@ describe("key overrides", () => {
     expect(audits).toBe(2);
   });
 
+  it("shows a stored override the schema refuses entry by entry, and a save replaces it", async () => {
+    await testDb.prisma.virtualKey.update({
+      where: { id: key.id },
+      data: { guardrails: { actions: { email: "hide", phone: "redact", emial: "mask" } } },
+    });
+    const read = await callerFor(viewer).guardrails.keyOverride({ workspaceId, keyId: key.id });
+    expect(read.override).toEqual({ actions: { phone: "redact" } });
+    expect(read.invalid).toEqual({
+      entries: [
+        { kind: "action", detector: "email", value: "hide" },
+        { kind: "detector", detector: "emial", value: "mask" },
+      ],
+    });
+
+    await callerFor(admin).guardrails.updateKeyOverride({
+      workspaceId,
+      keyId: key.id,
+      actions: { email: "redact", phone: "redact" },
+    });
+    const fixed = await callerFor(viewer).guardrails.keyOverride({ workspaceId, keyId: key.id });
+    expect(fixed.invalid).toBeNull();
+    expect(fixed.override).toEqual({ actions: { email: "redact", phone: "redact" } });
+    const snapshot = KeySnapshotSchema.parse(
+      JSON.parse((await redis.get(RedisKeys.keySnapshot(key.hash)))!),
+    );
+    expect(snapshot.guardrails).toEqual({ actions: { email: "redact", phone: "redact" } });
+    // the audit log says what was wrong with what the save replaced
+    const audit = await testDb.prisma.auditLog.findFirstOrThrow({
+      where: { workspaceId, action: "virtual_key.update_guardrails", targetId: key.id },
+      orderBy: { createdAt: "desc" },
+    });
+    expect(audit.before).toMatchObject({
+      override: { actions: { phone: "redact" } },
+      invalid: [
+        { kind: "action", detector: "email", value: "hide" },
+        { kind: "detector", detector: "emial", value: "mask" },
+      ],
+    });
+    await callerFor(admin).guardrails.updateKeyOverride({
+      workspaceId,
+      keyId: key.id,
+      actions: null,
+    });
+  });
+
   it("never reaches another workspace's key", async () => {
     const caller = callerFor(admin);
     expect(
@@ -311,6 +356,49 @@ describe("guardrails.test (the test box)", () => {
     const withKey = await caller.guardrails.test({ workspaceId, text, keyId: key.id });
     expect(withKey.output).toContain("ada@example.com");
     expect(withKey.hits.some((h) => h.detector === "email")).toBe(false);
+  });
+
+  it("scans the key page's unsaved override instead of the stored one, and validates it", async () => {
+    // the key's saved override (from the test above) turns e-mail scanning off
+    const caller = callerFor(viewer);
+    const draft = await caller.guardrails.test({
+      workspaceId,
+      text,
+      keyId: key.id,
+      override: { actions: { email: "redact" } },
+    });
+    expect(draft.output).toContain("Mail [REDACTED_EMAIL] or [REDACTED_EMAIL]");
+    // an empty draft inherits the workspace's actions for everything
+    const inherit = await caller.guardrails.test({
+      workspaceId,
+      text,
+      keyId: key.id,
+      override: { actions: {} },
+    });
+    expect(inherit.output).toContain("Mail [EMAIL_1] or [EMAIL_1]");
+
+    const bad = await failure(
+      caller.guardrails.test({
+        workspaceId,
+        text,
+        keyId: key.id,
+        override: { actions: { email: "hide" } as unknown as KeyOverrideActions },
+      }),
+    );
+    expect(bad.code).toBe("BAD_REQUEST");
+    expect(Object.keys(bad.issues)).toEqual(["override.actions.email"]);
+    expect(
+      (
+        await failure(
+          caller.guardrails.test({
+            workspaceId,
+            text,
+            keyId: otherKeyId,
+            override: { actions: { email: "off" } },
+          }),
+        )
+      ).code,
+    ).toBe("NOT_FOUND");
   });
 
   it("refuses a draft whose custom pattern could stall the server", async () => {

@@ -16,6 +16,7 @@ import { UsageRangeSchema } from "~/lib/usage-schemas";
 import { recordAudit } from "../audit";
 import { checkCustomPattern } from "../guardrails/pattern-check";
 import { ServerGuardrailPolicySchema, ServerTestTextInputSchema } from "../guardrails/policy-input";
+import { readStoredOverride } from "../guardrails/stored-override";
 import { heuristicFalsePositiveRate, testText } from "../guardrails/test-text";
 import { notFound } from "../prisma-errors";
 import { publishKeyConfig, publishWorkspaceConfig } from "../publish";
@@ -102,7 +103,8 @@ export const guardrailsRouter = createTRPCRouter({
       const { guardrails, ...rest } = key;
       return {
         key: rest,
-        override: storedOverride(guardrails),
+        // an invalid override comes with its valid entries and each bad one named
+        ...readStoredOverride(guardrails),
         workspace: storedPolicy(ctx.workspace.guardrails).policy,
       };
     }),
@@ -120,6 +122,7 @@ export const guardrailsRouter = createTRPCRouter({
           select: keySelect,
         });
         if (!before) throw notFound("Key");
+        const stored = readStoredOverride(before.guardrails);
         await tx.virtualKey.update({
           where: { id: input.keyId, workspaceId },
           data: { guardrails: override ?? Prisma.DbNull },
@@ -130,7 +133,11 @@ export const guardrailsRouter = createTRPCRouter({
           action: "virtual_key.update_guardrails",
           targetType: "virtual_key",
           targetId: input.keyId,
-          before: { name: before.name, override: storedOverride(before.guardrails) },
+          before: {
+            name: before.name,
+            override: stored.override,
+            ...(stored.invalid ? { invalid: stored.invalid.entries.map((e) => ({ ...e })) } : {}),
+          },
           after: { name: before.name, override },
         });
       });
@@ -157,6 +164,8 @@ export const guardrailsRouter = createTRPCRouter({
         if (!key) throw notFound("Key");
         override = storedOverride(key.guardrails);
       }
+      // the key page's unsaved override (its input schema is the one the override's save uses)
+      if (input.override) override = input.override;
       return { enabled: policy.enabled, ...testText(input.text, policy, override) };
     }),
 

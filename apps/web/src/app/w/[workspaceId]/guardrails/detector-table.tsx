@@ -11,6 +11,8 @@ import {
 import { HeuristicNote } from "./heuristic-note";
 
 export type ActionMap = Partial<Record<Detector, GuardrailAction>>;
+/** Stored values that are not actions, by detector (a hand-edited override's typos). */
+export type InvalidActions = Partial<Record<Detector, string>>;
 
 /**
  * The detector × action table: one radio group per detector. The first column takes the
@@ -19,6 +21,7 @@ export type ActionMap = Partial<Record<Detector, GuardrailAction>>;
  */
 export function DetectorTable({
   actions,
+  invalid = {},
   inheritLabel,
   inherited,
   onChange,
@@ -26,6 +29,11 @@ export function DetectorTable({
   falsePositiveRate,
 }: {
   actions: ActionMap;
+  /**
+   * Stored values that are not actions, by detector: the row shows the value and checks no
+   * radio (it does not inherit, whatever the first column says) until one is chosen.
+   */
+  invalid?: InvalidActions;
   /** "Default" (workspace) or "Workspace" (key) */
   inheritLabel: string;
   /** what a detector does without its own action ("Mask", "Per pattern") */
@@ -74,6 +82,7 @@ export function DetectorTable({
                 key={detector}
                 detector={detector}
                 own={actions[detector]}
+                invalidValue={invalid[detector]}
                 inherited={inherited(detector)}
                 onChange={onChange}
                 disabled={disabled}
@@ -90,6 +99,7 @@ export function DetectorTable({
 function DetectorRow({
   detector,
   own,
+  invalidValue,
   inherited,
   onChange,
   disabled,
@@ -97,6 +107,7 @@ function DetectorRow({
 }: {
   detector: Detector;
   own: GuardrailAction | undefined;
+  invalidValue: string | undefined;
   inherited: string;
   onChange: (detector: Detector, action: GuardrailAction | undefined) => void;
   disabled: boolean;
@@ -108,7 +119,8 @@ function DetectorRow({
       type="radio"
       name={`action-${detector}`}
       aria-label={`${name}: ${label}`}
-      checked={own === value}
+      checked={invalidValue === undefined && own === value}
+      aria-invalid={invalidValue !== undefined ? true : undefined}
       disabled={disabled}
       onChange={() => onChange(detector, value)}
       className="size-4 border-slate-300 text-indigo-600"
@@ -118,6 +130,14 @@ function DetectorRow({
     <tr data-testid={`detector-${detector}`}>
       <th scope="row" className="py-2 pr-3 text-left font-normal text-slate-800">
         <span className="font-medium">{name}</span>
+        {invalidValue !== undefined ? (
+          <span
+            className="ml-2 rounded bg-red-50 px-1.5 py-0.5 font-mono text-xs font-medium text-red-800"
+            data-testid={`invalid-${detector}`}
+          >
+            invalid: {invalidValue}
+          </span>
+        ) : null}
         {detector === "prompt_injection" ? (
           <HeuristicNote falsePositiveRate={falsePositiveRate} />
         ) : null}

@@ -3,44 +3,61 @@
 import { useMutation } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { errorMessage, FormAlert, inputClass } from "~/components/form-controls";
-import { MAX_TEST_TEXT, type GuardrailPolicyInput } from "~/lib/guardrail-schemas";
+import {
+  MAX_TEST_TEXT,
+  type GuardrailPolicyInput,
+  type KeyOverrideActions,
+} from "~/lib/guardrail-schemas";
 import { useTRPC } from "~/trpc/react";
 import { ACTION_NAMES, detectorName } from "./detector-names";
 
 /**
  * "Test this text": the text is scanned on the server by the proxy's own detector library,
- * with the policy as it stands in the form (saved or not) and, on a key's page, the key's
- * override. Shows what the provider would be sent, what was found, and whether the request
- * would be refused. Nothing is stored.
+ * with the policy as it stands in the form (saved or not) and, on a key's page, the workspace's
+ * saved policy with the key's override as it stands in that form. Shows what the provider would
+ * be sent, what was found, and whether the request would be refused. Nothing is stored.
  */
 export function TestBox({
   workspaceId,
   policy,
   keyId,
+  override,
 }: {
   workspaceId: string;
   /** the form's unsaved policy; undefined = the saved one */
   policy?: GuardrailPolicyInput;
   keyId?: string;
+  /** the key form's unsaved override actions; undefined = the key's saved override */
+  override?: KeyOverrideActions;
 }) {
   const trpc = useTRPC();
   const test = useMutation(trpc.guardrails.test.mutationOptions());
   const [text, setText] = useState(
     "Hi, I'm Ada (ada@example.com, +44 20 7946 0958). Our key is AKIAIOSFODNN7EXAMPLE.",
   );
-  const policyKey = JSON.stringify(policy ?? null);
+  const draftKey = JSON.stringify({ policy: policy ?? null, override: override ?? null });
   const { mutate } = test;
-  // scans once typing (or the policy) pauses; a newer scan replaces the older answer
+  // scans once typing (or a draft) pauses; a newer scan replaces the older answer
   useEffect(() => {
     if (text.length > MAX_TEST_TEXT) return;
-    const draft = JSON.parse(policyKey) as GuardrailPolicyInput | null;
+    const draft = JSON.parse(draftKey) as {
+      policy: GuardrailPolicyInput | null;
+      override: KeyOverrideActions | null;
+    };
     const timer = setTimeout(
-      () => mutate({ workspaceId, text, keyId, policy: draft ?? undefined }),
+      () =>
+        mutate({
+          workspaceId,
+          text,
+          keyId,
+          policy: draft.policy ?? undefined,
+          override: draft.override ? { actions: draft.override } : undefined,
+        }),
       350,
     );
     return () => clearTimeout(timer);
-    // policyKey (the policy's JSON) stands for the policy: a new object per render is no change
-  }, [text, policyKey, workspaceId, keyId, mutate]);
+    // draftKey (the drafts' JSON) stands for them: a new object per render is no change
+  }, [text, draftKey, workspaceId, keyId, mutate]);
 
   const result = test.data;
   return (
@@ -58,8 +75,12 @@ export function TestBox({
           onChange={(e) => setText(e.target.value)}
         />
         <p className="text-xs text-slate-500">
-          Scanned with the policy above{keyId ? " and this key's override" : ""}, unsaved changes
-          included. The text is not stored or logged.
+          {keyId === undefined
+            ? "Scanned with the policy above, unsaved changes included."
+            : override === undefined
+              ? "Scanned with the workspace's saved policy and this key's saved override."
+              : "Scanned with the workspace's saved policy and this key's override as set above, unsaved changes included."}{" "}
+          The text is not stored or logged.
         </p>
       </div>
       {test.error ? <FormAlert>{errorMessage(test.error)}</FormAlert> : null}

@@ -1,10 +1,4 @@
-import {
-  CustomPatternSchema,
-  DetectorSchema,
-  GuardrailActionSchema,
-  GuardrailPolicySchema,
-  type GuardrailPolicy,
-} from "@gatehouse/shared";
+import { CustomPatternSchema, DetectorSchema, GuardrailActionSchema } from "@gatehouse/shared";
 import { z } from "zod";
 
 /**
@@ -100,8 +94,6 @@ export const GuardrailPolicyInputSchema = z
   });
 export type GuardrailPolicyInput = z.input<typeof GuardrailPolicyInputSchema>;
 
-export const UpdateGuardrailPolicySchema = GuardrailPolicyInputSchema;
-
 export const KeyIdSchema = z.string().min(1).max(64);
 
 /** A key's per-detector actions: what the override form saves and what the test box scans. */
@@ -130,9 +122,3 @@ export const TestTextInputSchema = z.object({
 });
 
 export const CheckPatternInputSchema = z.object({ pattern: z.string().min(1).max(500) });
-
-/** The stored policy → the form's values (the contract's defaults filled in). */
-export function policyFormValues(stored: unknown): GuardrailPolicy {
-  const parsed = GuardrailPolicySchema.safeParse(stored ?? {});
-  return parsed.success ? parsed.data : GuardrailPolicySchema.parse({});
-}

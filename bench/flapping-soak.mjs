@@ -175,6 +175,8 @@ async function main() {
   proc.log(
     `route ${ALIAS}: ${route.deployments} deployments, policy via ${route.viaColumn ? "the policy column" : "the published snapshot"}`,
   );
+  // the demo's guardrails off: the CPU phase compares the proxy's own path with the baseline
+  stack.publishWithoutGuardrails({ redisUrl: REDIS_URL, workspaceId: seed.workspaceId });
 
   const proxies = await stack.startProxies({
     builds: stack.proxyBuilds(args),

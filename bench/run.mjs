@@ -129,31 +129,6 @@ function publishLimitsKey(seed) {
 }
 
 /**
- * The seeded (demo) workspace with its guardrails off, as every target but
- * `gatehouse-guardrails` measures it: the demo turns them on so a new user sees a masked
- * e-mail, but `gatehouse` vs `gatehouse-before` compares the proxy's own path, and the
- * guardrails' cost is the `gatehouse-guardrails` line's to show.
- */
-function publishSeededWithoutGuardrails(seed) {
-  const sha = (s) => createHash("sha256").update(s, "utf8").digest("hex");
-  const get = (key) => JSON.parse(run("redis-cli", ["-u", REDIS_URL, "--raw", "get", key]));
-  const baseKey = get(`gh:key:${sha(seed.key)}`);
-  const key = `gh:{ws:${baseKey.workspaceId}}:config`;
-  const base = get(key);
-  run("redis-cli", [
-    "-u",
-    REDIS_URL,
-    "set",
-    key,
-    JSON.stringify({
-      ...base,
-      version: Date.now(),
-      guardrails: { ...base.guardrails, enabled: false },
-    }),
-  ]);
-}
-
-/**
  * A second workspace and key for the `gatehouse-guardrails` target: the seeded workspace's
  * snapshot under another id (credential envelopes are bound to the credential id, so they
  * decrypt as before) with every guardrail detector on — mask for PII, IPs and secrets (block
@@ -253,7 +228,8 @@ async function main() {
   });
   const limitsKey = publishLimitsKey(seed);
   const guardrailsKey = publishGuardrailsKey(seed);
-  publishSeededWithoutGuardrails(seed);
+  // every target but gatehouse-guardrails: the proxy's own path, comparable with older builds
+  stack.publishWithoutGuardrails({ redisUrl: REDIS_URL, workspaceId: seed.workspaceId });
   const [gatehouse, baseline] = await stack.startProxies({
     builds: stack.proxyBuilds(args),
     redisUrl: REDIS_URL,

@@ -89,6 +89,24 @@ export function seedDatabase({ databaseUrl, redisUrl, encryptionKeys, fakeUrl })
   return seed;
 }
 
+/**
+ * The seeded (demo) workspace with its guardrails off, as the benches measure it: the demo
+ * turns them on so a new user sees a masked e-mail, but a comparison with an older build (which
+ * has no guardrails) must be of the proxy's own path; the guardrails' cost has its own line
+ * (`gatehouse-guardrails` in run.mjs, `npm run bench:guardrails`). Writes the published
+ * snapshot in Redis with a newer version, before any proxy starts.
+ */
+export function publishWithoutGuardrails({ redisUrl, workspaceId }) {
+  const key = `gh:{ws:${workspaceId}}:config`;
+  const base = JSON.parse(run("redis-cli", ["-u", redisUrl, "--raw", "get", key]));
+  const snapshot = {
+    ...base,
+    version: base.version + 1,
+    guardrails: { ...base.guardrails, enabled: false },
+  };
+  run("redis-cli", ["-u", redisUrl, "set", key, JSON.stringify(snapshot)]);
+}
+
 /** Starts a proxy build (`main`: a dist/main.js) on a free port; resolves once it is ready. */
 export async function startProxy({ name, main, redisUrl, encryptionKeys, nodeArgs = [], core }) {
   const port = await freePort();

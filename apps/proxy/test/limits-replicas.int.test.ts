@@ -176,8 +176,13 @@ describe("two proxy processes share limits and budgets through Redis", () => {
     const ok = outcomes.filter((o) => o.status === 200);
     const refused = outcomes.filter((o) => o.status !== 200);
     expect(ok).toHaveLength(100);
-    // both replicas admitted some: the budget is shared, not per process
-    expect(new Set(ok.map((o) => o.via)).size).toBe(2);
+    // each replica was asked more than the budget pays for, so budgets kept per process would
+    // have admitted more than 100 between them: exactly 100 means one budget, shared (which
+    // replica admitted them is up to timing: one may get through its share before the other)
+    const via = new Map<number, number>();
+    for (const o of outcomes) via.set(o.via, (via.get(o.via) ?? 0) + 1);
+    expect(via.size).toBe(2);
+    for (const asked of via.values()) expect(asked).toBeGreaterThan(100);
     for (const o of ok) {
       expect(o.body.usage).toMatchObject({
         prompt_tokens: prompt.tokens,

@@ -175,29 +175,16 @@ function pipeThrough(
 }
 
 /**
- * Same format both sides, with a transform that needs the content (guardrails: restore
- * placeholders, scan the answer). Every upstream event is read by the format's parser; a pure
- * content delta is replaced by what the transforms make of it (the editor writes it in the
- * upstream's shape: dropped while held back, changed when restored or masked), and every other
- * event goes out byte for byte — thinking and signature deltas, citations, server-tool
- * blocks, pings, the role and finish chunks — after the transforms released what they hold
- * (so held text lands in its block, before the block's stop). An event that carries content
- * besides something else goes out without it, its content as deltas. Usage and completion are
- * the sniffer's, as in the pass-through.
+ * The chains whose usage, completion and end come from a sniffer of the upstream's own
+ * format (its bytes go out as they came): the pass-through, and the editing chain.
  */
-export class EditingChain extends ChainBase implements ResponseChain {
-  private readonly typed: ResponseEvent[] = [];
-  private readonly collect: EventSink = (event) => {
-    this.typed.push(event);
-  };
-
+abstract class SniffedChain extends ChainBase {
   constructor(
-    private readonly sniffer: StreamTranslator,
-    private readonly parser: StreamParser,
-    private readonly editor: DeltaEditor,
+    protected readonly sniffer: StreamTranslator,
     transforms: readonly ResponseTransform[],
+    last: EventSink,
   ) {
-    super(transforms, (event) => this.write(event));
+    super(transforms, last);
   }
 
   get completed(): boolean {
@@ -210,6 +197,51 @@ export class EditingChain extends ChainBase implements ResponseChain {
 
   get upstreamError(): boolean {
     return this.sniffer.upstreamError;
+  }
+
+  end(): string {
+    this.close();
+    return this.take(this.cutBy === null ? this.sniffer.end() : "");
+  }
+
+  error(message: string): string {
+    this.close();
+    return this.take(this.cutBy === null ? this.sniffer.error(message) : "");
+  }
+
+  usage(): TokenUsage {
+    return this.sniffer.usage();
+  }
+
+  protected finalUsage(): ResponseEvent {
+    return { type: "usage", usage: this.sniffer.usage() };
+  }
+}
+
+/**
+ * Same format both sides, with a transform that needs the content (guardrails: restore
+ * placeholders, scan the answer). Every upstream event is read by the format's parser; a pure
+ * content delta is replaced by what the transforms make of it (the editor writes it in the
+ * upstream's shape: dropped while held back, changed when restored or masked), and every other
+ * event goes out byte for byte — thinking and signature deltas, citations, server-tool
+ * blocks, pings, the role and finish chunks — after the transforms released what they hold
+ * (so held text lands in its block, before the block's stop). An event that carries content
+ * besides something else goes out without it, its content as deltas. Usage and completion are
+ * the sniffer's, as in the pass-through.
+ */
+export class EditingChain extends SniffedChain implements ResponseChain {
+  private readonly typed: ResponseEvent[] = [];
+  private readonly collect: EventSink = (event) => {
+    this.typed.push(event);
+  };
+
+  constructor(
+    sniffer: StreamTranslator,
+    private readonly parser: StreamParser,
+    private readonly editor: DeltaEditor,
+    transforms: readonly ResponseTransform[],
+  ) {
+    super(sniffer, transforms, (event) => this.write(event));
   }
 
   push(event: string | undefined, data: string): string {
@@ -241,24 +273,6 @@ export class EditingChain extends ChainBase implements ResponseChain {
     return this.take("");
   }
 
-  end(): string {
-    this.close();
-    return this.take(this.cutBy === null ? this.sniffer.end() : "");
-  }
-
-  error(message: string): string {
-    this.close();
-    return this.take(this.cutBy === null ? this.sniffer.error(message) : "");
-  }
-
-  usage(): TokenUsage {
-    return this.sniffer.usage();
-  }
-
-  protected finalUsage(): ResponseEvent {
-    return { type: "usage", usage: this.sniffer.usage() };
-  }
-
   protected emitFrom(transforms: readonly ResponseTransform[], event: ResponseEvent): void {
     pipeThrough(transforms, (e) => this.write(e), event);
   }
@@ -275,47 +289,14 @@ export class EditingChain extends ChainBase implements ResponseChain {
   }
 }
 
-export class PassthroughChain extends ChainBase implements ResponseChain {
-  constructor(
-    private readonly sniffer: StreamTranslator,
-    transforms: readonly ResponseTransform[],
-  ) {
+export class PassthroughChain extends SniffedChain implements ResponseChain {
+  constructor(sniffer: StreamTranslator, transforms: readonly ResponseTransform[]) {
     // nothing typed reaches a serialiser here: the sniffer's own text is the output
-    super(transforms, () => undefined);
-  }
-
-  get completed(): boolean {
-    return this.sniffer.completed;
-  }
-
-  get contentStarted(): boolean {
-    return this.sniffer.contentStarted;
-  }
-
-  get upstreamError(): boolean {
-    return this.sniffer.upstreamError;
+    super(sniffer, transforms, () => undefined);
   }
 
   push(event: string | undefined, data: string): string {
     return this.take(this.sniffer.push(event, data));
-  }
-
-  end(): string {
-    this.close();
-    return this.take(this.sniffer.end());
-  }
-
-  error(message: string): string {
-    this.close();
-    return this.take(this.sniffer.error(message));
-  }
-
-  usage(): TokenUsage {
-    return this.sniffer.usage();
-  }
-
-  protected finalUsage(): ResponseEvent {
-    return { type: "usage", usage: this.sniffer.usage() };
   }
 
   protected emitFrom(): void {}

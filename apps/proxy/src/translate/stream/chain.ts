@@ -44,14 +44,7 @@ abstract class ChainBase {
     protected readonly transforms: readonly ResponseTransform[],
     last: EventSink,
   ) {
-    let next = last;
-    for (let i = transforms.length - 1; i >= 0; i--) {
-      const transform = transforms[i]!;
-      if (transform.event === undefined) continue;
-      const after = next;
-      next = (event) => transform.event!(event, after);
-    }
-    this.emit = next;
+    this.emit = compose(transforms, last);
   }
 
   protected abstract finalUsage(): ResponseEvent;
@@ -158,20 +151,25 @@ export class TranslatingChain extends ChainBase implements ResponseChain {
   }
 }
 
-/** `event` through `transforms` in order, then into `last`. */
+/** A sink that passes each event through `transforms` in order, then into `last`. */
+function compose(transforms: readonly ResponseTransform[], last: EventSink): EventSink {
+  let next = last;
+  for (let i = transforms.length - 1; i >= 0; i--) {
+    const transform = transforms[i]!;
+    if (transform.event === undefined) continue;
+    const after = next;
+    next = (event) => transform.event!(event, after);
+  }
+  return next;
+}
+
+/** `event` through `transforms` in order, then into `last` (what a transform releases late). */
 function pipeThrough(
   transforms: readonly ResponseTransform[],
   last: EventSink,
   event: ResponseEvent,
 ): void {
-  let next = last;
-  for (let i = transforms.length - 1; i >= 0; i--) {
-    const t = transforms[i]!;
-    if (t.event === undefined) continue;
-    const after = next;
-    next = (e) => t.event!(e, after);
-  }
-  next(event);
+  compose(transforms, last)(event);
 }
 
 /**

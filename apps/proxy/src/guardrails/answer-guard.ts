@@ -162,8 +162,12 @@ export class AnswerGuard implements ResponseTransform {
       next(event);
       return;
     }
-    const out = channel.push(deltaText(event));
-    if (out !== "") next(make(out));
+    const text = deltaText(event);
+    const out = channel.push(text);
+    // unchanged (nothing held, nothing found): the event itself, so an editing chain can
+    // forward the upstream's own bytes
+    if (out === text) next(event);
+    else if (out !== "") next(make(out));
     if (channel.blocked !== null) this.cut(channel.blocked, next);
   }
 

@@ -232,6 +232,9 @@ export class EditingChain extends SniffedChain implements ResponseChain {
   private readonly collect: EventSink = (event) => {
     this.typed.push(event);
   };
+  /** while a pure delta event goes through: how many of its own events came out unchanged
+   * (-1: something else came out) */
+  private echoed = -1;
 
   constructor(
     sniffer: StreamTranslator,
@@ -250,7 +253,11 @@ export class EditingChain extends SniffedChain implements ResponseChain {
     typed.length = 0;
     this.parser.push(event, data, this.collect);
     if (this.editor.replaceable(event, data, typed)) {
+      this.echoed = 0;
       for (const e of typed) this.emit(e);
+      // the transforms passed every delta on as it was: the upstream's own bytes go out
+      if (this.echoed === typed.length && this.cutBy === null) this.out = raw;
+      this.echoed = -1;
       return this.take("");
     }
     this.flushTransforms();
@@ -280,6 +287,9 @@ export class EditingChain extends SniffedChain implements ResponseChain {
   private write(event: ResponseEvent): void {
     if (this.cutBy !== null) return;
     if (event.type === "text_delta" || event.type === "tool_call_delta") {
+      if (this.echoed >= 0) {
+        this.echoed = event === this.typed[this.echoed] ? this.echoed + 1 : -Infinity;
+      }
       this.out += this.editor.delta(event);
     } else if (event.type === "error" && this.cutting(event)) {
       this.out += this.sniffer.error(event.message);

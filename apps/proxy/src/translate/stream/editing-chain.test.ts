@@ -233,16 +233,37 @@ describe("the editing chain", () => {
     });
   }
 
-  it("a content delta the guard does not change is not re-written (no placeholder, nothing held)", () => {
-    const guard = new RequestGuard(
-      new GuardrailScanner(
-        GuardrailPolicySchema.parse({ enabled: true, actions: { email: "mask" } }),
-      ),
-      null,
-    );
-    guard.scanText(`write to ${EMAIL}`, "text", "messages[0].content");
-    const { wire } = anthropicStream(["Hello ", "there."]);
-    expect(relay("anthropic", wire, 0, guard).out).toBe(wire);
+  it("content deltas the guard does not change go out as the upstream's own bytes (answers scanned too)", () => {
+    // guarded(): e-mail masked, answers scanned for secrets; nothing here is either
+    for (const [format, make] of [
+      ["anthropic", anthropicStream],
+      ["openai", openaiStream],
+    ] as const) {
+      const { wire } = make(["Hello ", "there, ", "how are you?"]);
+      expect(relay(format, wire, 0).out).toBe(wire);
+    }
+    // OpenAI's extra per-chunk fields (obfuscation, logprobs) survive an unchanged delta
+    const chunk = (content: string) =>
+      sse(undefined, {
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "gpt-5",
+        choices: [{ index: 0, delta: { content }, logprobs: { content: [] }, finish_reason: null }],
+        obfuscation: "x1y2",
+      });
+    const wire =
+      sse(undefined, {
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "gpt-5",
+        choices: [{ index: 0, delta: { role: "assistant", content: "" } }],
+      }) +
+      chunk("Plain ") +
+      chunk("words.") +
+      "data: [DONE]\n\n";
+    expect(relay("openai", wire, 0).out).toBe(wire);
   });
 
   it("anthropic: a text block that opens with text goes out opened empty, its text restored as a delta", () => {

@@ -8,15 +8,9 @@
  * Redis db 2, like the other proxy tests (which run one file at a time).
  */
 import Anthropic from "@anthropic-ai/sdk";
-import {
-  ensureConfigPublished,
-  publishKey,
-  restoreBudgetSpend,
-  seedDemo,
-  type SeedDemoResult,
-} from "@gatehouse/db";
+import { publishKey, restoreBudgetSpend, type SeedDemoResult } from "@gatehouse/db";
 import { budgetFigures, localDate } from "@gatehouse/db/usage";
-import { createTestDatabase, type TestDatabase } from "@gatehouse/db/testing";
+import type { TestDatabase } from "@gatehouse/db/testing";
 import {
   BUDGET_CAP_HEADER,
   estimateMaxCostNanoUsd,
@@ -25,55 +19,33 @@ import {
   periodStart,
   RedisKeys,
 } from "@gatehouse/shared";
-import { startFakeProvider, type FakeProvider } from "@gatehouse/testkit";
-import { Redis } from "ioredis";
+import type { FakeProvider } from "@gatehouse/testkit";
+import type { Redis } from "ioredis";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type App } from "../src/app";
-import { createLogger } from "../src/log";
 import { estimateRequestTokens, preloadTokenizer } from "../src/tokens/estimate";
-import { ENCRYPTION_KEYS, REDIS_URL, sleep } from "./fixtures";
+import { sleep } from "./fixtures";
+import { startSeededWorld, type SeededWorld } from "./seeded-world";
 
 const MINI = findModelPrice("gpt-4o-mini")!;
 const HAIKU = findModelPrice("claude-haiku-4-5")!;
 const TZ = "UTC";
 
+let world: SeededWorld;
 let db: TestDatabase;
 let redis: Redis;
 let fake: FakeProvider;
-let app: App;
 let proxyUrl: string;
 let seed: SeedDemoResult;
 
 beforeAll(async () => {
   await preloadTokenizer();
-  db = await createTestDatabase("proxy-budget-spend");
-  redis = new Redis(REDIS_URL);
-  await redis.flushdb();
-  fake = await startFakeProvider();
-  seed = await seedDemo(db.prisma, redis, {
-    fakeProviderUrl: fake.url,
-    encryptionKeys: ENCRYPTION_KEYS,
-    extraKeys: 1,
-  });
-  await ensureConfigPublished(db.prisma, redis);
-  app = await startApp({
-    redisUrl: REDIS_URL,
-    encryptionKeys: ENCRYPTION_KEYS,
-    cacheSize: 1000,
-    usageBufferMax: 10_000,
-    settings: {},
-    log: createLogger("silent"),
-    budgetAlerts: false,
-  });
-  proxyUrl = (await app.proxy.listen(0, "127.0.0.1")).url;
+  world = await startSeededWorld("proxy-budget-spend", 1);
+  ({ db, redis, fake, seed, url: proxyUrl } = world);
 });
 
 afterAll(async () => {
-  await app?.close(2_000);
-  await fake?.close();
-  redis?.disconnect();
-  await db?.drop();
+  await world?.close();
 });
 
 /** What the worker's rollups would hold: `costNanoUsd` spent by the key on `day`. */

@@ -7,6 +7,7 @@ import {
   upstreamErrorKind,
   type AttemptPolicy,
 } from "./classify";
+import { SHUTDOWN_MESSAGE } from "./errors";
 
 const policy = (over: Partial<AttemptPolicy> = {}): AttemptPolicy => ({
   retriesSoFar: 0,
@@ -22,6 +23,16 @@ const response = (status: number, retryAfter: number | null = null) =>
   ({ kind: "response", status, retryAfterMs: retryAfter }) as const;
 
 describe("classifyAttempt", () => {
+  it("a cut at the gateway's own shutdown deadline is final and not the deployment's fault", () => {
+    const outcome = {
+      kind: "failure",
+      errorType: "unavailable",
+      message: SHUTDOWN_MESSAGE,
+    } as const;
+    expect(classifyAttempt(outcome, policy())).toEqual({ action: "final" });
+    expect(isHealthFailure(outcome, policy().retryStatuses)).toBe(false);
+  });
+
   it("relays any answer below 400", () => {
     for (const status of [200, 201, 204, 302])
       expect(classifyAttempt(response(status), policy())).toEqual({ action: "success" });

@@ -1,7 +1,6 @@
 import { errors } from "undici";
 import { describe, expect, it } from "vitest";
 import { FirstContentTimeoutError, ProxyShutdownError, TotalTimeoutError } from "./call";
-import { classifyAttempt, isHealthFailure } from "./classify";
 import { classifyUpstreamError, SHUTDOWN_MESSAGE } from "./errors";
 
 describe("classifyUpstreamError", () => {
@@ -34,24 +33,5 @@ describe("classifyUpstreamError", () => {
     );
     expect(failure.message).not.toContain("10.0.0.7");
     expect(failure.message).toContain("anthropic");
-  });
-
-  it("a shutdown cut is final and not the deployment's fault", () => {
-    const outcome = {
-      kind: "failure",
-      errorType: "unavailable",
-      message: SHUTDOWN_MESSAGE,
-    } as const;
-    const policy = {
-      retriesSoFar: 0,
-      maxRetries: 2,
-      hasNextCandidate: true,
-      retryStatuses: new Set([429, 500, 502, 503, 504]),
-      backoffBaseMs: 100,
-      maxDelayMs: 2_000,
-      random: 0.5,
-    };
-    expect(classifyAttempt(outcome, policy)).toEqual({ action: "final" });
-    expect(isHealthFailure(outcome, policy.retryStatuses)).toBe(false);
   });
 });
